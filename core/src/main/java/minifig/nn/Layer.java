@@ -1,0 +1,25 @@
+package minifig.nn;
+
+import minifig.tensor.Tensor;
+
+/**
+ * The contract every layer, block and network keeps.
+ *
+ * forward(x, training) computes y and, in training mode, caches in named fields what backward needs.
+ * backward(dOut) takes dL/dy for the LAST training-mode forward and returns dL/dx, ADDING dL/dparam into
+ * each parameter's grad (so shared parameters sum their uses). Layers hold no optimizer state.
+ */
+public interface Layer {
+
+    /** x -> y. In training mode BatchNorm uses batch statistics and layers cache inputs for backward. */
+    Tensor forward(Tensor x, boolean training);
+
+    /** dL/dy -> dL/dx, accumulating parameter gradients (+=). Only valid after forward(x, true). */
+    Tensor backward(Tensor dOut);
+
+    /**
+     * Registers this layer's parameters and buffers under {@code prefix} (e.g. "layer1.0.") using PyTorch
+     * state_dict names ("weight", "bias", "running_mean", ...). Stateless layers register nothing.
+     */
+    default void collect(String prefix, StateDict sd) {}
+}
