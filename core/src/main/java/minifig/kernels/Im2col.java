@@ -1,0 +1,62 @@
+package minifig.kernels;
+
+/**
+ * im2col / col2im: turn a convolution into one GEMM. Each column of {@code col} holds the KH*KW*C input
+ * values one output pixel sees, so  out[O, OH*OW] = W[O, C*KH*KW] · col[C*KH*KW, OH*OW].
+ * Row r = (c*KH + kh)*KW + kw of col matches the OIHW weight's flat [i][kh][kw] index; padding reads as 0.
+ */
+public final class Im2col {
+    private Im2col() {}
+
+    /** Output size of a convolution or pooling window along one axis. */
+    public static int outSize(int in, int k, int stride, int pad) {
+        return (in + 2 * pad - k) / stride + 1;
+    }
+
+    /**
+     * x: one image [C,H,W] at xOff  ->  col: [C*KH*KW, OH*OW] at colOff (overwritten).
+     * The reference version: plain loops, the specification for any faster one.
+     */
+    public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] col, int colOff) {
+        int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
+        int p = colOff;
+        for (int c = 0; c < C; c++) {
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * stride - pad + kh;
+                        for (int ow = 0; ow < OW; ow++) {
+                            int iw = ow * stride - pad + kw;
+                            col[p++] = (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                                    ? x[xOff + (c * H + ih) * W + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of im2col: dCol [C*KH*KW, OH*OW] at colOff  ->  dx [C,H,W] at dxOff, ADDED (+=), because
+     * one input pixel feeds several output pixels and its gradient is the sum over them.
+     */
+    public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] dx, int dxOff) {
+        int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
+        int p = colOff;
+        for (int c = 0; c < C; c++) {
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * stride - pad + kh;
+                        for (int ow = 0; ow < OW; ow++, p++) {
+                            int iw = ow * stride - pad + kw;
+                            if (ih >= 0 && ih < H && iw >= 0 && iw < W) dx[dxOff + (c * H + ih) * W + iw] += col[p];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
