@@ -1,0 +1,170 @@
+package minifig.nn;
+
+import minifig.tensor.Param;
+import minifig.tensor.Tensor;
+
+/**
+ * Batch normalisation over (N, H, W) per channel, with PyTorch's nn.BatchNorm2d semantics.
+ *
+ * <pre>
+ * training:  y = gamma * (x - mean_B) / sqrt(var_B + eps) + beta     var_B biased (divide by M = N*H*W)
+ *            running_mean = (1-momentum)*running_mean + momentum*mean_B
+ *            running_var  = (1-momentum)*running_var  + momentum*var_B*M/(M-1)   (UNBIASED, as PyTorch)
+ *            num_batches_tracked += 1
+ * eval:      the same formula with running_mean / running_var
+ * </pre>
+ *
+ * Frozen statistics ({@link #freezeStats(boolean)}): a training-mode forward normalises with the running
+ * statistics and does not update them, so fine-tuning on small batches keeps the pretrained statistics;
+ * gamma and beta still get gradients. Its backward is then the plain affine one, dx = gamma*dy/sqrt(rv+eps),
+ * because the statistics do not depend on x.
+ *
+ * State names as PyTorch: weight (gamma), bias (beta), running_mean, running_var, num_batches_tracked.
+ * num_batches_tracked is a scalar tensor (shape []) held as float here (exact up to 2^24 batches);
+ * PyTorch stores it as int64, so weight writers must write it as int64 and readers convert.
+ */
+public final class BatchNorm2d implements Layer {
+    public final int numFeatures;
+    public final float eps, momentum;
+    /** gamma, [C], initialised to 1; decay = false. */
+    public final Param weight;
+    /** beta, [C], initialised to 0; decay = false. */
+    public final Param bias;
+    public final Tensor runningMean, runningVar;
+    /** Scalar (shape []); see the class comment on its int64 type in PyTorch files. */
+    public final Tensor numBatchesTracked;
+
+    private boolean frozenStats;
+
+    /** Cached by a training forward: the normalised input, 1/sqrt(var+eps) per channel, and the mode used. */
+    private Tensor xhat;
+    private float[] invStd;
+    private boolean usedRunningStats;
+
+    public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
+
+    public BatchNorm2d(int numFeatures, float eps, float momentum) {
+        Checks.positive("BatchNorm2d num_features", numFeatures);
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.weight = new Param(new Tensor(numFeatures).fill(1f), false);
+        this.bias = new Param(new Tensor(numFeatures), false);
+        this.runningMean = new Tensor(numFeatures);
+        this.runningVar = new Tensor(numFeatures).fill(1f);
+        this.numBatchesTracked = new Tensor(new float[1]);
+    }
+
+    /** With {@code frozen}, training-mode forwards use and keep the running statistics. */
+    public BatchNorm2d freezeStats(boolean frozen) {
+        this.frozenStats = frozen;
+        return this;
+    }
+
+    public boolean statsFrozen() { return frozenStats; }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Checks.nchw("BatchNorm2d input", x, numFeatures);
+        int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
+        long M = (long) N * HW;
+        boolean batchStats = training && !frozenStats;
+        if (batchStats && M <= 1) {
+            throw new IllegalArgumentException("BatchNorm2d: expected more than 1 value per channel when training, "
+                    + "got input " + x.shapeString());
+        }
+        Tensor y = new Tensor(x.shape);
+        Tensor xh = training ? new Tensor(x.shape) : null;
+        float[] inv = new float[C];
+        float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data;
+        for (int c = 0; c < C; c++) {
+            float mean;
+            if (batchStats) {
+                double s = 0;
+                for (int n = 0; n < N; n++) {
+                    int off = (n * C + c) * HW;
+                    for (int i = 0; i < HW; i++) s += xs[off + i];
+                }
+                double mu = s / M;
+                double ss = 0;                       // two-pass variance: no cancellation
+                for (int n = 0; n < N; n++) {
+                    int off = (n * C + c) * HW;
+                    for (int i = 0; i < HW; i++) {
+                        double d = xs[off + i] - mu;
+                        ss += d * d;
+                    }
+                }
+                double var = ss / M;
+                mean = (float) mu;
+                inv[c] = (float) (1.0 / Math.sqrt(var + eps));
+                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean;
+                runningVar.data[c] = (float) ((1 - momentum) * runningVar.data[c] + momentum * (ss / (M - 1)));
+            } else {
+                mean = runningMean.data[c];
+                inv[c] = (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));
+            }
+            float scale = inv[c], gc = g[c], bc = b[c];
+            for (int n = 0; n < N; n++) {
+                int off = (n * C + c) * HW;
+                for (int i = 0; i < HW; i++) {
+                    float h = (xs[off + i] - mean) * scale;
+                    if (xh != null) xh.data[off + i] = h;
+                    ys[off + i] = gc * h + bc;
+                }
+            }
+        }
+        if (batchStats) numBatchesTracked.data[0] += 1f;
+        if (training) {
+            xhat = xh;
+            invStd = inv;
+            usedRunningStats = !batchStats;
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOut) {
+        Tensor xh = Checks.cached(xhat, "BatchNorm2d");
+        Checks.sameShape("BatchNorm2d backward", xh, dOut);
+        int N = xh.shape[0], C = numFeatures, HW = xh.shape[2] * xh.shape[3];
+        double M = (double) N * HW;
+        Tensor dx = new Tensor(xh.shape);
+        float[] d = dOut.data, h = xh.data, dxs = dx.data, g = weight.value.data;
+        for (int c = 0; c < C; c++) {
+            double sumDy = 0, sumDyXh = 0;
+            for (int n = 0; n < N; n++) {
+                int off = (n * C + c) * HW;
+                for (int i = 0; i < HW; i++) {
+                    sumDy += d[off + i];
+                    sumDyXh += (double) d[off + i] * h[off + i];
+                }
+            }
+            if (!weight.frozen) weight.grad.data[c] += (float) sumDyXh;
+            if (!bias.frozen) bias.grad.data[c] += (float) sumDy;
+            float k = g[c] * invStd[c];
+            if (usedRunningStats) {
+                for (int n = 0; n < N; n++) {
+                    int off = (n * C + c) * HW;
+                    for (int i = 0; i < HW; i++) dxs[off + i] = k * d[off + i];
+                }
+            } else {
+                // dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): mean and variance depend on x.
+                float meanDy = (float) (sumDy / M), meanDyXh = (float) (sumDyXh / M);
+                for (int n = 0; n < N; n++) {
+                    int off = (n * C + c) * HW;
+                    for (int i = 0; i < HW; i++) dxs[off + i] = k * (d[off + i] - meanDy - h[off + i] * meanDyXh);
+                }
+            }
+        }
+        return dx;
+    }
+
+    @Override
+    public void collect(String prefix, StateDict sd) {
+        sd.param(prefix + "weight", weight);
+        sd.param(prefix + "bias", bias);
+        sd.buffer(prefix + "running_mean", runningMean);
+        sd.buffer(prefix + "running_var", runningVar);
+        sd.buffer(prefix + "num_batches_tracked", numBatchesTracked);
+    }
+}

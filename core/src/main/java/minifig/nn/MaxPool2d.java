@@ -1,0 +1,88 @@
+package minifig.nn;
+
+import minifig.kernels.Im2col;
+import minifig.tensor.Tensor;
+
+/**
+ * Max pooling, PyTorch's nn.MaxPool2d (square window, dilation 1, floor mode). Padding reads as -infinity,
+ * so a padded position never wins. Ties go to the first maximum in row-major window order, as PyTorch's CPU
+ * kernel does; backward routes each output gradient to that one input position.
+ */
+public final class MaxPool2d implements Layer {
+    public final int kernel, stride, padding;
+
+    /** The last training forward's input shape and, per output element, the flat input index of its max. */
+    private int[] inputShape;
+    private int[] argmax;
+
+    /** stride = kernel, padding = 0 (PyTorch's defaults). */
+    public MaxPool2d(int kernel) { this(kernel, kernel, 0); }
+
+    public MaxPool2d(int kernel, int stride, int padding) {
+        Checks.positive("MaxPool2d kernel_size", kernel);
+        Checks.positive("MaxPool2d stride", stride);
+        if (padding < 0 || padding > kernel / 2) {
+            throw new IllegalArgumentException("MaxPool2d padding must be between 0 and kernel_size/2 = "
+                    + kernel / 2 + ", got " + padding);
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Checks.nchw("MaxPool2d input", x, -1);
+        int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+        int OH = Im2col.outSize(H, kernel, stride, padding), OW = Im2col.outSize(W, kernel, stride, padding);
+        if (OH <= 0 || OW <= 0) {
+            throw new IllegalArgumentException("MaxPool2d input " + x.shapeString() + " is smaller than the "
+                    + kernel + "x" + kernel + " window");
+        }
+        Tensor y = new Tensor(N, C, OH, OW);
+        int[] arg = training ? new int[y.size()] : null;
+        float[] xs = x.data, ys = y.data;
+        int o = 0;
+        for (int nc = 0; nc < N * C; nc++) {
+            int base = nc * H * W;
+            for (int oh = 0; oh < OH; oh++) {
+                int h0 = Math.max(oh * stride - padding, 0), h1 = Math.min(oh * stride - padding + kernel, H);
+                for (int ow = 0; ow < OW; ow++, o++) {
+                    int w0 = Math.max(ow * stride - padding, 0), w1 = Math.min(ow * stride - padding + kernel, W);
+                    float best = Float.NEGATIVE_INFINITY;
+                    int bestIdx = base + h0 * W + w0;
+                    for (int h = h0; h < h1; h++) {
+                        for (int w = w0; w < w1; w++) {
+                            float v = xs[base + h * W + w];
+                            if (v > best || Float.isNaN(v)) {   // NaN propagates, as in PyTorch
+                                best = v;
+                                bestIdx = base + h * W + w;
+                                if (Float.isNaN(v)) break;
+                            }
+                        }
+                        if (Float.isNaN(best)) break;
+                    }
+                    ys[o] = best;
+                    if (arg != null) arg[o] = bestIdx;
+                }
+            }
+        }
+        if (training) {
+            argmax = arg;
+            inputShape = x.shape.clone();
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOut) {
+        int[] arg = Checks.cached(argmax, "MaxPool2d");
+        if (dOut.size() != arg.length) {
+            throw new IllegalArgumentException("MaxPool2d backward: expected " + arg.length
+                    + " gradient values, got shape " + dOut.shapeString());
+        }
+        Tensor dx = new Tensor(inputShape);
+        for (int i = 0; i < arg.length; i++) dx.data[arg[i]] += dOut.data[i];
+        return dx;
+    }
+}

@@ -1,0 +1,65 @@
+package minifig.nn;
+
+import minifig.tensor.Tensor;
+
+/**
+ * y = main(x) + shortcut(x): the addition at the heart of a ResNet block (shortcut null = identity).
+ *
+ * Backward sends dL/dy into both branches and sums the two input gradients, since x feeds both.
+ * For torchvision names, main's state is collected under the caller's prefix (so a BasicBlock's
+ * "conv1", "bn1", ... sit directly in the block) and the shortcut's under prefix + shortcutName + "."
+ * (torchvision: "downsample", whose children are "0" = conv and "1" = bn). A BasicBlock is then
+ * {@code new Sequential().addInline(new Residual(main, downsample, "downsample")).add("relu", new ReLU())}.
+ */
+public final class Residual implements Layer {
+    private final Layer main;
+    private final Layer shortcut;       // null = identity
+    private final String shortcutName;
+
+    public Residual(Layer main, Layer shortcut, String shortcutName) {
+        if (main == null) throw new IllegalArgumentException("Residual: main branch is null");
+        if (shortcut != null && (shortcutName == null || shortcutName.isEmpty())) {
+            throw new IllegalArgumentException("Residual: a shortcut layer needs a state_dict name");
+        }
+        this.main = main;
+        this.shortcut = shortcut;
+        this.shortcutName = shortcutName;
+    }
+
+    /** Shortcut named "downsample" (torchvision's name), or identity when {@code shortcut} is null. */
+    public Residual(Layer main, Layer shortcut) { this(main, shortcut, "downsample"); }
+
+    public Layer main() { return main; }
+
+    /** The shortcut branch, or null for identity. */
+    public Layer shortcut() { return shortcut; }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        Tensor a = main.forward(x, training);
+        Tensor s = shortcut == null ? x : shortcut.forward(x, training);
+        if (!a.sameShape(s)) {
+            throw new IllegalArgumentException("Residual: main branch gives " + a.shapeString()
+                    + " but shortcut gives " + s.shapeString() + " (a downsample shortcut is needed)");
+        }
+        // A fresh output: a branch may cache its own output for backward (ReLU does), so never add in place.
+        Tensor y = new Tensor(a.shape);
+        for (int i = 0; i < y.data.length; i++) y.data[i] = a.data[i] + s.data[i];
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOut) {
+        Tensor dMain = main.backward(dOut);
+        Tensor dShort = shortcut == null ? dOut : shortcut.backward(dOut);
+        Tensor dx = new Tensor(dMain.shape);
+        for (int i = 0; i < dx.data.length; i++) dx.data[i] = dMain.data[i] + dShort.data[i];
+        return dx;
+    }
+
+    @Override
+    public void collect(String prefix, StateDict sd) {
+        main.collect(prefix, sd);
+        if (shortcut != null) shortcut.collect(prefix + shortcutName + ".", sd);
+    }
+}

@@ -1,0 +1,82 @@
+package minifig.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import minifig.tensor.Tensor;
+
+/**
+ * Layers applied in order, each registered under a name so state_dict names come out like PyTorch's
+ * ("layer1.0.conv1.weight"): a child named "conv1" collects under prefix + "conv1.".
+ *
+ * {@link #add(Layer)} names a child by its position ("0", "1", ...) as nn.Sequential does;
+ * {@link #addInline(Layer)} collects a child under the Sequential's own prefix, so a block can place the
+ * parameters of a helper (e.g. a {@link Residual}) directly under its own names.
+ */
+public class Sequential extends Module {
+    private final List<String> names = new ArrayList<>();   // null = inline
+    private final List<Layer> layers = new ArrayList<>();
+
+    public Sequential() {}
+
+    /** Children named by their position, like nn.Sequential(a, b, c). */
+    public Sequential(Layer... children) {
+        for (Layer l : children) add(l);
+    }
+
+    /** Appends {@code layer} under {@code name}; returns this for chaining. */
+    public Sequential add(String name, Layer layer) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("child name must be non-empty and contain no '.': '" + name + "'");
+        }
+        if (names.contains(name)) throw new IllegalArgumentException("duplicate child name '" + name + "'");
+        names.add(name);
+        layers.add(requireLayer(layer));
+        return this;
+    }
+
+    /** Appends {@code layer} named by its index ("0", "1", ...), as nn.Sequential does. */
+    public Sequential add(Layer layer) { return add(Integer.toString(layers.size()), layer); }
+
+    /** Appends {@code layer} whose state is collected under this Sequential's own prefix (no extra name). */
+    public Sequential addInline(Layer layer) {
+        names.add(null);
+        layers.add(requireLayer(layer));
+        return this;
+    }
+
+    private static Layer requireLayer(Layer l) {
+        if (l == null) throw new IllegalArgumentException("null layer");
+        return l;
+    }
+
+    /** The child registered under {@code name}, or null. */
+    public Layer get(String name) {
+        int i = names.indexOf(name);
+        return i < 0 ? null : layers.get(i);
+    }
+
+    public List<Layer> layers() { return Collections.unmodifiableList(layers); }
+
+    public int size() { return layers.size(); }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        for (Layer l : layers) x = l.forward(x, training);
+        return x;
+    }
+
+    @Override
+    public Tensor backward(Tensor dOut) {
+        for (int i = layers.size() - 1; i >= 0; i--) dOut = layers.get(i).backward(dOut);
+        return dOut;
+    }
+
+    @Override
+    public void collect(String prefix, StateDict sd) {
+        for (int i = 0; i < layers.size(); i++) {
+            String n = names.get(i);
+            layers.get(i).collect(n == null ? prefix : prefix + n + ".", sd);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package minifig.nn;
+
+import java.util.Arrays;
+
+/**
+ * Per-thread scratch buffers reused across layer calls (im2col columns and their gradients). One buffer per
+ * slot per thread, grown to the largest request: every conv layer of a network shares it, so a ResNet
+ * holds one column buffer the size of its largest layer instead of one per layer or per image.
+ * A buffer's contents are only valid until the next {@link #get} of the same slot on the same thread.
+ */
+final class Workspace {
+    static final int COL = 0, DCOL = 1, SLOTS = 2;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
+
+    private Workspace() {}
+
+    /** A buffer of at least {@code size} floats for {@code slot}; contents are unspecified. */
+    static float[] get(int slot, int size) {
+        float[][] b = BUFFERS.get();
+        if (b[slot].length < size) b[slot] = new float[size];
+        return b[slot];
+    }
+
+    /** Drops this thread's buffers (e.g. after training, to return the memory). */
+    static void release() {
+        float[][] b = BUFFERS.get();
+        Arrays.fill(b, new float[0]);
+    }
+}
