@@ -1,0 +1,100 @@
+package minifig.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import minifig.tensor.Param;
+import minifig.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+class ResidualSequentialTest {
+
+    /** A torchvision BasicBlock with a downsample shortcut, assembled from the generic parts. */
+    private static Sequential basicBlock(int in, int out, int stride, Random rng) {
+        Sequential main = new Sequential()
+                .add("conv1", new Conv2d(in, out, 3, stride, 1, false, rng))
+                .add("bn1", new BatchNorm2d(out))
+                .add("relu", new ReLU())
+                .add("conv2", new Conv2d(out, out, 3, 1, 1, false, rng))
+                .add("bn2", new BatchNorm2d(out));
+        Sequential down = stride == 1 && in == out ? null : new Sequential(
+                new Conv2d(in, out, 1, stride, 0, false, rng), new BatchNorm2d(out));
+        return new Sequential().addInline(new Residual(main, down)).add("relu", new ReLU());
+    }
+
+    @Test
+    void torchvisionNamesComeOutOfNestedBlocks() {
+        Random rng = new Random(1);
+        Sequential layer1 = new Sequential(basicBlock(2, 4, 2, rng), basicBlock(4, 4, 1, rng));
+        Sequential net = new Sequential().add("layer1", layer1);
+        StateDict sd = net.stateDict();
+        List<String> names = List.copyOf(sd.tensors().keySet());
+        assertEquals(List.of(
+                "layer1.0.conv1.weight", "layer1.0.bn1.weight", "layer1.0.bn1.bias", "layer1.0.conv2.weight",
+                "layer1.0.bn2.weight", "layer1.0.bn2.bias", "layer1.0.downsample.0.weight",
+                "layer1.0.downsample.1.weight", "layer1.0.downsample.1.bias",
+                "layer1.1.conv1.weight", "layer1.1.bn1.weight", "layer1.1.bn1.bias", "layer1.1.conv2.weight",
+                "layer1.1.bn2.weight", "layer1.1.bn2.bias",
+                "layer1.0.bn1.running_mean", "layer1.0.bn1.running_var", "layer1.0.bn1.num_batches_tracked",
+                "layer1.0.bn2.running_mean", "layer1.0.bn2.running_var", "layer1.0.bn2.num_batches_tracked",
+                "layer1.0.downsample.1.running_mean", "layer1.0.downsample.1.running_var",
+                "layer1.0.downsample.1.num_batches_tracked",
+                "layer1.1.bn1.running_mean", "layer1.1.bn1.running_var", "layer1.1.bn1.num_batches_tracked",
+                "layer1.1.bn2.running_mean", "layer1.1.bn2.running_var", "layer1.1.bn2.num_batches_tracked"),
+                names);
+        assertSame(((Sequential) layer1.get("1")).get("relu").getClass(), ReLU.class);
+    }
+
+    @Test
+    void residualGradientSumsBothBranches() {
+        Random rng = new Random(2);
+        // Identity shortcut: dx = dmain + dy.
+        Conv2d c = new Conv2d(3, 3, 3, 1, 1, true, rng);
+        Residual id = new Residual(c, null);
+        GradCheck.checkLayer(id, GradCheck.randn(rng, 2, 3, 4, 4), List.of(c.weight, c.bias), 3, 40);
+        // Projection shortcut.
+        Conv2d m = new Conv2d(2, 3, 3, 2, 1, true, rng);
+        Conv2d s = new Conv2d(2, 3, 1, 2, 0, false, rng);
+        Residual proj = new Residual(m, s, "shortcut");
+        GradCheck.checkLayer(proj, GradCheck.randn(rng, 2, 2, 5, 5), List.of(m.weight, m.bias, s.weight), 3, 40);
+        assertEquals(List.of("weight", "bias", "shortcut.weight"), List.copyOf(StateDict.of(proj).params().keySet()));
+    }
+
+    @Test
+    void wholeBasicBlockGradients() {
+        Random rng = new Random(3);
+        Sequential block = basicBlock(2, 3, 2, rng);
+        Tensor x = GradCheck.randn(rng, 2, 2, 5, 5);
+        List<Param> ps = block.params();
+        assertEquals(9, ps.size());   // conv1, bn1 (2), conv2, bn2 (2), downsample conv, bn (2)
+        // BN and ReLU inside: a small h makes crossing a ReLU kink rare; the few crossings are re-checked closer.
+        GradCheck.checkLayer(block, x, ps, 4, 30, GradCheck.DEEP_H, GradCheck.DEEP_TOL, 6);
+    }
+
+    @Test
+    void shapeMismatchNamesBothBranches() {
+        Residual r = new Residual(new Conv2d(2, 3, 3, 2, 1, true, new Random(0)), null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> r.forward(new Tensor(1, 2, 4, 4), false));
+        assertTrue(e.getMessage().contains("[1, 3, 2, 2]") && e.getMessage().contains("[1, 2, 4, 4]"), e.getMessage());
+    }
+
+    @Test
+    void moduleLoadRoundTripsAndZeroGrad() {
+        Random rng = new Random(4);
+        Sequential a = basicBlock(2, 2, 1, rng), b = basicBlock(2, 2, 1, rng);
+        a.forward(GradCheck.randn(rng, 2, 2, 3, 3), true);   // moves running stats
+        Map<String, Tensor> state = a.stateDict().tensors();
+        b.load(state, true);
+        Tensor x = GradCheck.randn(rng, 1, 2, 3, 3);
+        assertArrayEquals(a.forward(x, false).data, b.forward(x, false).data);
+        a.params().get(0).grad.fill(3f);
+        a.zeroGrad();
+        for (Param p : a.params()) for (float g : p.grad.data) assertEquals(0f, g);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> b.load(Map.of("conv1.weight", new Tensor(1)), false));
+        assertTrue(e.getMessage().contains("conv1.weight"), e.getMessage());
+    }
+}
