@@ -200,14 +200,14 @@ def gen_pth():
     assert hasattr(sd, "_metadata")
     torch.save(sd, out("pth/bn_module.pth"))
     torch.save(sd, out("pth/legacy_bn_module.pth"), _use_new_zipfile_serialization=False)
+    torch.save({"model": sd}, out("pth/wrapped_model.pth"))
+    st_save(out("pth/expected_bn.safetensors"), as_expected(sd))  # before training below changes sd's tensors
     opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
     m(torch.randn(1, 2, 4, 4)).sum().backward()
     opt.step()
     torch.save({"epoch": 3, "state_dict": m.state_dict(), "optimizer": opt.state_dict(), "best": 0.5, "note": None},
                out("pth/wrapped_state_dict.pth"))
     st_save(out("pth/expected_wrapped.safetensors"), as_expected(m.state_dict()))
-    torch.save({"model": sd}, out("pth/wrapped_model.pth"))
-    st_save(out("pth/expected_bn.safetensors"), as_expected(sd))
 
     # --- bad files
     with open(out("bad/not_a_zip.pth"), "wb") as f:
