@@ -33,7 +33,7 @@ public final class DataLoader {
 
     private final List<Sample> samples;
     private final int[] labels;
-    private final ImageCache cache;
+    private final ImageSource cache;
     private final Preprocessing pp;
     private final Augmentation aug;
     private final int batchSize, prefetch;
@@ -56,27 +56,27 @@ public final class DataLoader {
             if (!b.labels.contains(s.classId())) {
                 throw new IllegalArgumentException("sample " + s + " has a class outside the label set " + b.labels);
             }
-            if (!cache.contains(s)) throw new IllegalArgumentException("sample " + s + " is not in the image cache");
+            if (cache instanceof ImageCache c && !c.contains(s)) throw new IllegalArgumentException("sample " + s + " is not in the image cache");
             labels[i] = b.labels.indexOf(s.classId());
         }
     }
 
     /** Starts a loader description; defaults: batch 32, no augmentation, no shuffle, keep the last partial batch, seed 0, prefetch 2. */
-    public static Builder builder(List<Sample> samples, LabelSet labels, ImageCache cache, Preprocessing pp) {
+    public static Builder builder(List<Sample> samples, LabelSet labels, ImageSource cache, Preprocessing pp) {
         return new Builder(samples, labels, cache, pp);
     }
 
     public static final class Builder {
         private final List<Sample> samples;
         private final LabelSet labels;
-        private final ImageCache cache;
+        private final ImageSource cache;
         private final Preprocessing pp;
         private Augmentation aug;
         private int batchSize = 32, prefetch = 2;
         private boolean shuffle, dropLast;
         private long seed;
 
-        private Builder(List<Sample> samples, LabelSet labels, ImageCache cache, Preprocessing pp) {
+        private Builder(List<Sample> samples, LabelSet labels, ImageSource cache, Preprocessing pp) {
             this.samples = samples;
             this.labels = labels;
             this.cache = cache;

@@ -20,7 +20,7 @@ import java.util.function.IntConsumer;
  * (photos already that small are kept as they are). With shorterSide = {@link Preprocessing#resize()} the
  * eval transform from the cache is exactly the transform from the file. 425 photos at 256x256 take 84 MB.
  */
-public final class ImageCache {
+public final class ImageCache implements ImageSource {
     private final Map<Path, RgbImage> images;
     private final int shorterSide;
     private final Resize.Filter filter;
@@ -88,6 +88,7 @@ public final class ImageCache {
     }
 
     /** The cached image of {@code s}; IllegalArgumentException when it was not part of the build. */
+    @Override
     public RgbImage get(Sample s) {
         RgbImage img = images.get(s.file());
         if (img == null) throw new IllegalArgumentException("photo not in the image cache: " + s.path());
