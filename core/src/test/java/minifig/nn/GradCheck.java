@@ -27,17 +27,20 @@ import minifig.tensor.Tensor;
  * factor), which shows up as O(1) relative.
  *
  * <p>Kinks. ReLU and max pooling are not differentiable everywhere. Layer tests keep inputs away from kinks
- * (a margin larger than h). Where that cannot be arranged (a whole net), a sample whose two estimates D(h)
- * and D(h/2) disagree by more than the tolerance has a kink in [v-h, v+h] and is skipped; the caller bounds
- * how many may be skipped, and the analytic value is then still compared at a tenfold smaller h.
+ * (a margin larger than h). In a small block, a sample whose two estimates D(h) and D(h/2) disagree by more
+ * than the tolerance has a kink in [v-h, v+h]: it is re-checked at a tenfold smaller h, or skipped, and the
+ * caller bounds how many may be. A whole 64-channel net crosses a kink for most entries at any h float32
+ * allows, so its test replays the net with the base point's activation pattern frozen (a smooth function
+ * with the same gradient; see CustomNetTest) and passes maxKinks = -1 (smooth: no kink detection).
  */
 public final class GradCheck {
     public static final double H = 1e-2;
     public static final double TOL = 1e-3;
     /**
-     * For stacks with ReLUs inside (a block, a whole net), h must be small so that few samples cross a kink,
-     * and the float32 rounding of every layer on the way reaches L: at h = 1e-3 the quotient's noise is
-     * ~1e-3 of the gradient scale (measured), so the tolerance is 5e-3; real errors remain O(1).
+     * For stacks (a block, a whole net) the float32 rounding of every layer on the way reaches L; measured
+     * noise is up to ~1.4e-3 of the gradient scale (a BasicBlock at h = 1e-3, the custom net at h = 1e-2),
+     * so the tolerance is 5e-3; real errors remain O(1). DEEP_H is small so that few samples of a block with
+     * ReLUs cross a kink.
      */
     public static final double DEEP_H = 1e-3, DEEP_TOL = 5e-3;
 
@@ -129,100 +132,6 @@ public final class GradCheck {
             System.out.printf("gradcheck %-28s checked %4d kinks %d max rel error %.2e%n", name, idx.length, kinks, worst);
         }
         return new Report(name, idx.length, kinks, worst);
-    }
-
-    /**
-     * Directional check of a whole tensor: perturbs every entry at once along a random +-1 direction u and
-     * compares the finite difference of L with the analytic <grad, u>. The signal grows with the square root
-     * of the tensor size while the float noise of L does not, so deep stacks (where single entries' effects
-     * drown in the rounding of the output) are checked tightly; a wrong entry anywhere shifts the result
-     * by its share of ||grad||. Error: |numeric - analytic| / ||grad||_2 <= tol. Exact float steps are used:
-     * the analytic side is <grad, x+ - x-> for the perturbed tensors actually evaluated.
-     */
-    public static double checkDirectional(String name, Tensor t, Tensor analytic, DoubleSupplier objective,
-                                          Random rng, double h, double tol) {
-        assertTrue(t.sameShape(analytic), name + ": gradient shape mismatch");
-        double norm = rms(analytic) * Math.sqrt(t.size());
-        assertTrue(norm > 0, name + ": analytic gradient is all zeros, so the check would prove nothing");
-        float[] u = new float[t.size()];
-        for (int i = 0; i < u.length; i++) u[i] = rng.nextBoolean() ? 1f : -1f;
-        double[] num = new double[2], ana = new double[2];
-        float[] saved = t.data.clone();
-        for (int k = 0; k < 2; k++) {
-            double step = k == 0 ? h : h / 2;
-            double dot = 0;
-            for (int i = 0; i < u.length; i++) t.data[i] = (float) (saved[i] + step * u[i]);
-            double up = objective.getAsDouble();
-            for (int i = 0; i < u.length; i++) dot += (double) analytic.data[i] * t.data[i];
-            for (int i = 0; i < u.length; i++) t.data[i] = (float) (saved[i] - step * u[i]);
-            double down = objective.getAsDouble();
-            for (int i = 0; i < u.length; i++) dot -= (double) analytic.data[i] * t.data[i];
-            System.arraycopy(saved, 0, t.data, 0, u.length);
-            num[k] = (up - down) / (2 * step);
-            ana[k] = dot / (2 * step);
-        }
-        double n = (4 * num[1] - num[0]) / 3, a = (4 * ana[1] - ana[0]) / 3;
-        double err = Math.abs(n - a) / norm;
-        if (System.getenv("GRADCHECK_VERBOSE") != null) {
-            System.out.printf("gradcheck %-28s directional rel error %.2e%n", name, err);
-        }
-        assertTrue(err <= tol, String.format("%s: directional derivative analytic %.7g vs numeric %.7g "
-                + "(error %.3g of ||grad|| = %.3g > %.1g)", name, a, n, err, norm, tol));
-        return err;
-    }
-
-    /**
-     * For piecewise-smooth stacks (ReLU, max pooling): {@code pattern} returns the network's activation
-     * pattern (which ReLUs are on, which inputs win each max window) at the current values. Within one
-     * pattern the function is smooth, so an entry whose four perturbed evaluations all keep the base pattern
-     * is compared at the single-layer tolerance; an entry whose perturbation changes the pattern straddles a
-     * kink and is skipped (its finite difference would average two different slopes; this was confirmed
-     * against float64 PyTorch, where the same skipped entries disagree at the same h). At most
-     * {@code maxSkipFraction} of the samples may be skipped, and at least one must be compared.
-     */
-    public static Report checkPiecewise(String name, Tensor t, Tensor analytic, DoubleSupplier objective,
-                                        java.util.function.Supplier<int[]> pattern, int samples, Random rng,
-                                        double h, double tol, double maxSkipFraction) {
-        assertTrue(t.sameShape(analytic), name + ": gradient shape mismatch");
-        double scale = rms(analytic);
-        assertTrue(scale > 0, name + ": analytic gradient is all zeros, so the check would prove nothing");
-        int[] base = pattern.get();
-        int[] idx = sample(t.size(), samples, rng);
-        int skipped = 0;
-        double worst = 0;
-        for (int i : idx) {
-            float v = t.data[i];
-            boolean smooth = true;
-            double[] f = new double[4];
-            double[] steps = {h, -h, h / 2, -h / 2};
-            double[] actual = new double[4];
-            for (int k = 0; k < 4 && smooth; k++) {
-                t.data[i] = (float) (v + steps[k]);
-                actual[k] = (double) t.data[i] - v;
-                f[k] = objective.getAsDouble();
-                smooth = java.util.Arrays.equals(base, pattern.get());
-            }
-            t.data[i] = v;
-            if (!smooth) {
-                skipped++;
-                continue;
-            }
-            double d1 = (f[0] - f[1]) / (actual[0] - actual[1]), d2 = (f[2] - f[3]) / (actual[2] - actual[3]);
-            double num = (4 * d2 - d1) / 3, a = analytic.data[i];
-            double err = Math.abs(num - a) / (Math.abs(a) + scale);
-            worst = Math.max(worst, err);
-            if (err > tol) {
-                fail(String.format("%s[%d]: analytic %.7g vs numeric %.7g (rel error %.3g > %.1g, grad rms %.3g)",
-                        name, i, a, num, err, tol, scale));
-            }
-        }
-        if (System.getenv("GRADCHECK_VERBOSE") != null) {
-            System.out.printf("gradcheck %-28s checked %4d skipped %d max rel error %.2e%n", name, idx.length - skipped,
-                    skipped, worst);
-        }
-        assertTrue(skipped < idx.length && skipped <= maxSkipFraction * idx.length,
-                name + ": " + skipped + " of " + idx.length + " samples straddle a kink; use a smaller h");
-        return new Report(name, idx.length - skipped, skipped, worst);
     }
 
     private static double central(Tensor t, int i, double h, DoubleSupplier f) {
