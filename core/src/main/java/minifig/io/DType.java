@@ -47,6 +47,11 @@ public enum DType {
      */
     public void encode(float[] src, int from, int n, ByteBuffer dst) {
         ByteBuffer b = dst.order(ByteOrder.LITTLE_ENDIAN);
+        if (this == F32) { // bulk copy: the checkpoint fast path
+            b.asFloatBuffer().put(src, from, n);
+            b.position(b.position() + 4 * n);
+            return;
+        }
         for (int i = from; i < from + n; i++) {
             float v = src[i];
             switch (this) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import minifig.tensor.Tensor;
@@ -133,6 +134,13 @@ public final class PthReader {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) size);
             if (b.length != size) throw IoErrors.bad(path, "entry " + e.getName() + ": expected " + size + " bytes, found " + b.length + " (truncated)");
+            // java.util.zip does not check the CRC of stored entries, and torch stores everything uncompressed
+            CRC32 crc = new CRC32();
+            crc.update(b);
+            if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+                throw IoErrors.bad(path, "entry " + e.getName() + ": expected CRC-32 " + Long.toHexString(e.getCrc()) + ", found "
+                        + Long.toHexString(crc.getValue()) + " (the file is corrupted)");
+            }
             return b;
         }
     }

@@ -1,7 +1,5 @@
 package minifig.nn;
 
-import java.util.Arrays;
-
 /**
  * Per-thread scratch buffers reused across layer calls (im2col columns and their gradients). One buffer per
  * slot per thread, grown to the largest request: every conv layer of a network shares it, so a ResNet
@@ -20,11 +18,5 @@ final class Workspace {
         float[][] b = BUFFERS.get();
         if (b[slot].length < size) b[slot] = new float[size];
         return b[slot];
-    }
-
-    /** Drops this thread's buffers (e.g. after training, to return the memory). */
-    static void release() {
-        float[][] b = BUFFERS.get();
-        Arrays.fill(b, new float[0]);
     }
 }

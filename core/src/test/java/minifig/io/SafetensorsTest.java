@@ -199,6 +199,8 @@ class SafetensorsTest {
         assertTrue(fails(file(200_000_000L, T, 8)).getMessage().contains("expected 2..100000000 bytes, found 200000000"));
         assertTrue(fails(file(-1L, T, 8)).getMessage().contains("found 18446744073709551615"));
         assertTrue(fails(file(0, "", 0)).getMessage().contains("header length: expected 2.."));
+        String deep = "{\"t\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}"; // no StackOverflowError
+        assertTrue(fails(file(deep, 0)).getMessage().contains("header: invalid JSON"));
         String notJson = "not json";
         assertTrue(fails(file(notJson, 0)).getMessage().contains("header: expected a JSON object starting with '{'"));
     }

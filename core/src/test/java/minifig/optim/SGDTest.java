@@ -31,6 +31,8 @@ class SGDTest {
                 Golden.assertClose("sgd nesterov=" + nesterov + " b", want.get("b"), b.value, 1e-5);
             }
         }
+        Golden.WORST.entrySet().stream().filter(e -> e.getKey().startsWith("sgd")).sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> System.out.printf("golden %-32s max rel error %.2e%n", e.getKey(), e.getValue()));
     }
 
     @Test
