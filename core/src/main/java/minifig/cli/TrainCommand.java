@@ -1,0 +1,127 @@
+package minifig.cli;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import minifig.BadInputException;
+import minifig.data.DataDir;
+import minifig.models.Models;
+import minifig.train.TrainConfig;
+import minifig.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code minifig train}: train a model on the photo set, pick the best epoch on validation, score the test part. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model on the LEGO minifigure photos and evaluate it on the test part.",
+                "Writes config.json, metrics.csv, best/last checkpoints, charts and the test evaluation into --out.",
+                "The last line is 'test accuracy: A (correct/total)'."})
+public final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            defaultValue = "custom", completionCandidates = ModelNames.class)
+    String model;
+
+    @Option(names = "--data", description = "Photo-set folder (default: data/lego-minifigures, else ../shared/data/lego-minifigures).")
+    String data;
+
+    @Option(names = "--split", description = "lego36 (classes 1-36, 340/85) or published (index.csv/test.csv) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "lego36")
+    String split;
+
+    @Option(names = "--split-file", description = "A split file (path,class_id,subset) instead of --split.")
+    Path splitFile;
+
+    @Option(names = "--val-fraction", description = "Share of each class's train photos held out for validation (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.15")
+    double valFraction;
+
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).", defaultValue = "40")
+    int epochs;
+
+    @Option(names = "--batch-size", description = "Mini-batch size (default: ${DEFAULT-VALUE}).", defaultValue = "32")
+    int batchSize;
+
+    @Option(names = "--lr", description = "Base learning rate (default: ${DEFAULT-VALUE}).", defaultValue = "0.05")
+    double lr;
+
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
+    double momentum;
+
+    @Option(names = "--weight-decay", description = "L2 weight decay on weights, not biases or BN (default: ${DEFAULT-VALUE}).",
+            defaultValue = "5e-4")
+    double weightDecay;
+
+    @Option(names = "--nesterov", description = "Nesterov momentum.")
+    boolean nesterov;
+
+    @Option(names = "--schedule", description = "Learning-rate schedule: step, cosine or constant (default: ${DEFAULT-VALUE}).",
+            defaultValue = "cosine")
+    String schedule;
+
+    @Option(names = "--step-size", description = "Epochs between decays for --schedule step (default: ${DEFAULT-VALUE}).", defaultValue = "7")
+    int stepSize;
+
+    @Option(names = "--gamma", description = "Decay factor for --schedule step (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
+    double gamma;
+
+    @Option(names = "--warmup", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    int warmup;
+
+    @Option(names = "--image-size", description = "Input side in pixels (default: 64 for custom, 224 for ResNets).")
+    Integer imageSize;
+
+    @Option(names = "--augment", description = "Training augmentation: standard, light or none (default: ${DEFAULT-VALUE}).",
+            defaultValue = "standard")
+    String augment;
+
+    @Option(names = "--patience", description = "Stop after this many epochs without validation improvement; 0 = never (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0")
+    int patience;
+
+    @Option(names = "--seed", description = "Drives initialisation, the validation carve, shuffling and augmentation (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1")
+    long seed;
+
+    @Option(names = "--threads", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--out", description = "Run folder (default: runs/<timestamp>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from a last.safetensors checkpoint of an earlier run (same flags).")
+    Path resume;
+
+    @Option(names = "--no-progress", description = "No progress bar (it is off anyway when output is not a terminal).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        if (!Models.NAMES.contains(model)) {
+            throw new BadInputException("--model: expected one of " + String.join(", ", Models.NAMES) + ", found '" + model + "'");
+        }
+        if (epochs < 1) throw new BadInputException("--epochs: expected a positive number, found " + epochs);
+        if (batchSize < 1) throw new BadInputException("--batch-size: expected a positive number, found " + batchSize);
+        if (!(lr > 0)) throw new BadInputException("--lr: expected a positive number, found " + lr);
+        int size = imageSize != null ? imageSize : model.equals("custom") ? 64 : 224;
+        if (size < 16 || size > 1024) throw new BadInputException("--image-size: expected 16..1024, found " + size);
+        int resize = (int) Math.round(size * 256.0 / 224.0);
+        int nThreads = Threads.apply(threads);
+        Path dataDir = DataDir.resolve(data);
+        Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String splitName = splitFile != null ? "file" : split;
+        TrainConfig cfg = new TrainConfig(model, null, null, dataDir.toString(), splitName,
+                splitFile == null ? null : splitFile.toAbsolutePath().toString(), valFraction, epochs, batchSize, lr, momentum,
+                weightDecay, nesterov, schedule, stepSize, gamma, warmup, size, resize, augment, 1.0, patience, seed,
+                nThreads, outDir.toString());
+        new Trainer(cfg, System.out, Threads.progressWanted(noProgress)).run(resume);
+        return 0;
+    }
+
+    /** Model names for picocli's completion candidates. */
+    static final class ModelNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() { return Models.NAMES.iterator(); }
+    }
+}

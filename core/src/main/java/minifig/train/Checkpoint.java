@@ -1,0 +1,171 @@
+package minifig.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import minifig.BadInputException;
+import minifig.data.LabelSet;
+import minifig.data.Preprocessing;
+import minifig.io.Metadata;
+import minifig.io.Safetensors;
+import minifig.io.TensorFile;
+import minifig.models.Models;
+import minifig.nn.Module;
+import minifig.nn.StateDict;
+import minifig.optim.SGD;
+import minifig.tensor.Param;
+import minifig.tensor.Tensor;
+
+/**
+ * A trained model on disk: a safetensors file whose tensors are the PyTorch-named state_dict (so Python's
+ * safetensors + load_state_dict read it) and whose {@code __metadata__} says how to rebuild and use it:
+ *
+ * <pre>
+ * format          "minifig-checkpoint"        format_version "1"
+ * arch            e.g. "resnet50-keras"       arch_config    {"num_classes": 36, "in_channels": 3}
+ * labels          the LabelSet (class ids, names, universes, in output order)
+ * preprocessing   the Preprocessing (resize, crop, normalisation) that predict and eval must apply
+ * epoch, seed, split, metrics (that epoch's row), history (all rows so far), best, config (TrainConfig)
+ * </pre>
+ *
+ * The optimizer's momentum buffers, needed only to resume, go to a sibling file NAME.optim.safetensors
+ * (written first, so a crash between the two writes leaves the older, consistent pair detectable by epoch).
+ * Every write is atomic.
+ */
+public final class Checkpoint {
+    public static final String FORMAT = "minifig-checkpoint";
+    public static final String VERSION = "1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public final Path file;
+    public final String arch;
+    public final int numClasses;
+    public final int inChannels;
+    public final LabelSet labels;
+    public final Preprocessing preprocessing;
+    public final Metadata metadata;
+    public final Map<String, Tensor> tensors;
+
+    private Checkpoint(Path file, String arch, int numClasses, int inChannels, LabelSet labels,
+                       Preprocessing preprocessing, Metadata metadata, Map<String, Tensor> tensors) {
+        this.file = file;
+        this.arch = arch;
+        this.numClasses = numClasses;
+        this.inChannels = inChannels;
+        this.labels = labels;
+        this.preprocessing = preprocessing;
+        this.metadata = metadata;
+        this.tensors = tensors;
+    }
+
+    /** The metadata every checkpoint carries; callers add epoch, metrics, history and config. */
+    public static Metadata metadata(String arch, int inChannels, LabelSet labels, Preprocessing pp) {
+        Metadata m = new Metadata();
+        m.put("format", FORMAT).put("format_version", VERSION).put("arch", arch);
+        Map<String, Object> archConfig = new LinkedHashMap<>();
+        archConfig.put("num_classes", labels.size());
+        archConfig.put("in_channels", inChannels);
+        m.putJson("arch_config", archConfig);
+        m.put("labels", labels.toJson());
+        m.put("preprocessing", pp.toJson());
+        return m;
+    }
+
+    /** Writes the model's state_dict with {@code metadata} to {@code file}, atomically. */
+    public static void save(Path file, Module model, Metadata metadata) {
+        Safetensors.write(file, model.stateDict().tensors(), metadata);
+    }
+
+    /** Path of the optimizer file that goes with checkpoint {@code file}. */
+    public static Path optimizerFile(Path file) {
+        String name = file.getFileName().toString().replaceFirst("\\.safetensors$", "");
+        return file.resolveSibling(name + ".optim.safetensors");
+    }
+
+    /** Saves the SGD momentum buffers by parameter name, tagged with the epoch for consistency checks. */
+    public static void saveOptimizer(Path file, Module model, SGD sgd, int epoch) {
+        Map<String, Tensor> v = new LinkedHashMap<>();
+        model.stateDict().params().forEach((name, p) -> {
+            Tensor t = sgd.velocity(p);
+            if (t != null) v.put("velocity." + name, t);
+        });
+        Metadata m = new Metadata().put("format", FORMAT + "-optimizer").put("epoch", Integer.toString(epoch));
+        Safetensors.write(optimizerFile(file), v, m);
+    }
+
+    /** Restores momentum buffers saved by {@link #saveOptimizer}; the epoch must match the model checkpoint's. */
+    public void restoreOptimizer(Module model, SGD sgd) {
+        Path of = optimizerFile(file);
+        if (!Files.exists(of)) {
+            throw new BadInputException(file + ": --resume needs the optimizer state " + of.getFileName() + " beside it, found none");
+        }
+        TensorFile tf = Safetensors.read(of);
+        String epoch = tf.metadata().require("epoch");
+        if (!epoch.equals(metadata.require("epoch"))) {
+            throw new BadInputException(of + ": epoch: expected " + metadata.require("epoch") + " (the checkpoint's), found " + epoch);
+        }
+        Map<String, Param> params = model.stateDict().params();
+        for (var e : tf.tensors().entrySet()) {
+            String name = e.getKey().replaceFirst("^velocity\\.", "");
+            Param p = params.get(name);
+            if (p == null) throw new BadInputException(of + ": tensor '" + e.getKey() + "': expected a velocity of a model parameter, found no such parameter");
+            sgd.setVelocity(p, e.getValue());
+        }
+    }
+
+    /** Reads and validates a checkpoint (format, architecture, classes, preprocessing). */
+    public static Checkpoint load(Path file) {
+        if (!Files.isRegularFile(file)) throw new BadInputException(file + ": expected a checkpoint file, found " + (Files.exists(file) ? "a folder" : "no such file"));
+        TensorFile tf = Safetensors.read(file);
+        Metadata m = tf.metadata();
+        String format = m.get("format").orElse(null);
+        if (!FORMAT.equals(format)) {
+            throw new BadInputException(file + ": metadata 'format': expected \"" + FORMAT + "\" (a minifig checkpoint; convert pretrained weights with 'minifig convert' and pass them as --weights), found " + (format == null ? "none" : "\"" + format + "\""));
+        }
+        String version = m.require("format_version");
+        if (!VERSION.equals(version)) {
+            throw new BadInputException(file + ": metadata 'format_version': expected " + VERSION + ", found " + version);
+        }
+        String arch = m.require("arch");
+        if (!Models.NAMES.contains(arch)) {
+            throw new BadInputException(file + ": metadata 'arch': expected one of " + Models.NAMES + ", found '" + arch + "'");
+        }
+        JsonNode ac = m.json("arch_config");
+        int k = ac.path("num_classes").asInt(-1), inC = ac.path("in_channels").asInt(3);
+        LabelSet labels = LabelSet.fromJson(m.require("labels"), file.toString());
+        if (k != labels.size()) {
+            throw new BadInputException(file + ": metadata 'arch_config.num_classes': expected " + labels.size() + " (the number of labels), found " + k);
+        }
+        Preprocessing pp = Preprocessing.fromJson(m.require("preprocessing"), file.toString());
+        return new Checkpoint(file, arch, k, inC, labels, pp, m, tf.tensors());
+    }
+
+    /** Builds the network this checkpoint describes and loads its tensors (names and shapes must all match). */
+    public Module model() {
+        Module model = Models.create(arch, numClasses, inChannels, 0);
+        loadInto(model);
+        return model;
+    }
+
+    /** Loads the tensors into {@code model}; a mismatch is a BadInputException naming the tensor and shapes. */
+    public void loadInto(Module model) {
+        StateDict sd = model.stateDict();
+        try {
+            sd.load(tensors, true);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(file + ": " + e.getMessage() + " (checkpoint for " + arch + " with " + numClasses + " classes)");
+        }
+    }
+
+    public int epoch() { return Integer.parseInt(metadata.get("epoch").orElse("0")); }
+
+    /** A metadata entry parsed as JSON, or null when absent. */
+    public JsonNode json(String key) {
+        return metadata.containsKey(key) ? metadata.json(key) : null;
+    }
+
+    static ObjectMapper mapper() { return JSON; }
+}

@@ -1,0 +1,316 @@
+package minifig.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import minifig.BadInputException;
+import minifig.data.Augmentation;
+import minifig.data.Batch;
+import minifig.data.DataLoader;
+import minifig.data.Dataset;
+import minifig.data.Fold;
+import minifig.data.ImageCache;
+import minifig.data.LabelSet;
+import minifig.data.Preprocessing;
+import minifig.data.Sample;
+import minifig.data.Split;
+import minifig.io.AtomicFiles;
+import minifig.io.Metadata;
+import minifig.models.ImageNorm;
+import minifig.models.Models;
+import minifig.nn.Loss;
+import minifig.nn.Module;
+import minifig.optim.LrSchedule;
+import minifig.optim.SGD;
+import minifig.tensor.Tensor;
+
+/**
+ * The training loop behind {@code minifig train}: split, carve validation from TRAIN, train with SGD and a
+ * schedule, pick the best epoch on validation, save checkpoints atomically, and score the test part ONCE at
+ * the end with the best checkpoint. Everything random derives from the config's seed, and an epoch's data
+ * depends only on (seed, epoch), so {@code --resume} from epoch k reproduces an uninterrupted run.
+ */
+public final class Trainer {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One row of metrics.csv and one line of the console log. */
+    public record EpochRow(int epoch, double trainLoss, double trainAcc, double valLoss, double valAcc,
+                           double lr, double imagesPerSec, double seconds) {
+        static final String CSV_HEADER = "epoch,train_loss,train_acc,val_loss,val_acc,lr,images_per_sec,seconds";
+
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.8g,%.2f,%.1f",
+                    epoch, trainLoss, trainAcc, valLoss, valAcc, lr, imagesPerSec, seconds);
+        }
+    }
+
+    /** What a finished run produced. */
+    public record Result(Path runDir, Path best, Evaluation test, Inference.Outputs testOutputs,
+                         List<EpochRow> history, int bestEpoch) {}
+
+    private final TrainConfig cfg;
+    private final PrintStream out;
+    private final boolean progress;
+
+    public Trainer(TrainConfig cfg, PrintStream out, boolean progress) {
+        this.cfg = cfg;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    /** The preprocessing a model is trained with at input side {@code imageSize}. */
+    public static Preprocessing preprocessing(String model, int imageSize, int resize) {
+        ImageNorm norm = Models.preprocessing(model);
+        return norm.mode == ImageNorm.Mode.CAFFE ? Preprocessing.caffe(resize, imageSize) : Preprocessing.torch(resize, imageSize);
+    }
+
+    static Augmentation augmentation(String name) {
+        return switch (name) {
+            case "standard" -> Augmentation.standard();
+            case "light" -> Augmentation.light();
+            case "none" -> null;
+            default -> throw new BadInputException("--augment: expected standard, light or none, found '" + name + "'");
+        };
+    }
+
+    static LrSchedule schedule(TrainConfig c) {
+        LrSchedule s = switch (c.schedule()) {
+            case "step" -> LrSchedule.step(c.lr(), Math.max(1, c.stepSize()), c.gamma());
+            case "cosine" -> LrSchedule.cosine(c.lr(), Math.max(1, c.epochs() - c.warmup()), 0);
+            case "constant" -> LrSchedule.constant(c.lr());
+            default -> throw new BadInputException("--schedule: expected step, cosine or constant, found '" + c.schedule() + "'");
+        };
+        if (c.warmup() <= 0) return s;
+        // Warm-up epochs come first; the main schedule starts counting after them.
+        LrSchedule shifted = t -> s.lr(Math.max(0, t - c.warmup()));
+        return shifted.withWarmup(c.warmup(), 1.0 / (c.warmup() + 1));
+    }
+
+    public Result run(Path resume) {
+        long t0 = System.nanoTime();
+        Path runDir = Path.of(cfg.out());
+        out.print(cfg.describe());
+
+        Dataset ds = Dataset.open(Path.of(cfg.data()));
+        Split split = Split.load(ds, "file".equals(cfg.split()) ? null : cfg.split(),
+                cfg.splitFile() == null ? null : Path.of(cfg.splitFile()));
+        Fold fold = split.carveValidation(cfg.valFraction(), cfg.seed());
+        LabelSet labels = split.labels();
+        out.printf(Locale.ROOT, "data         %d classes: %d train (%d for training, %d validation), %d test%n",
+                labels.size(), split.train().size(), fold.train().size(), fold.val().size(), split.test().size());
+
+        Module model = Models.create(cfg.model(), labels.size(), cfg.seed());
+        Preprocessing pp = preprocessing(cfg.model(), cfg.imageSize(), cfg.resize());
+        Loss loss = Inference.lossFor(model);
+        SGD sgd = new SGD(model.params(), cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
+        LrSchedule schedule = schedule(cfg);
+
+        List<EpochRow> history = new ArrayList<>();
+        int startEpoch = 0, bestEpoch = 0;
+        double priorSeconds = 0;
+        double bestAcc = -1, bestLoss = Double.POSITIVE_INFINITY;
+        if (resume != null) {
+            Checkpoint ck = Checkpoint.load(resume);
+            if (!ck.arch.equals(cfg.model()) || !ck.labels.equals(labels)) {
+                throw new BadInputException(resume + ": expected a checkpoint of " + cfg.model() + " with " + labels.size()
+                        + " classes of this split, found " + ck.arch + " with " + ck.numClasses + " classes");
+            }
+            ck.loadInto(model);
+            ck.restoreOptimizer(model, sgd);
+            startEpoch = ck.epoch();
+            JsonNode h = ck.json("history");
+            if (h != null) for (JsonNode r : h) history.add(JSON.convertValue(r, EpochRow.class));
+            JsonNode b = ck.json("best");
+            if (b != null) {
+                bestEpoch = b.path("epoch").asInt();
+                bestAcc = b.path("val_acc").asDouble();
+                bestLoss = b.path("val_loss").asDouble();
+            }
+            if (!history.isEmpty()) priorSeconds = history.get(history.size() - 1).seconds();
+            out.printf("resumed      from %s after epoch %d%n", resume, startEpoch);
+        }
+
+        try {
+            Files.createDirectories(runDir);
+        } catch (java.io.IOException e) {
+            throw new BadInputException("--out " + runDir + ": cannot create the run folder (" + e.getMessage() + ")");
+        }
+        AtomicFiles.writeString(runDir.resolve("config.json"), toJson(cfg));
+
+        long tc = System.nanoTime();
+        List<Sample> all = new ArrayList<>(split.train());
+        all.addAll(split.test());
+        ImageCache cache = ImageCache.build(all, pp.resize(), pp.filter(), Math.max(1, cfg.threads()));
+        out.printf(Locale.ROOT, "cache        %d photos decoded at shorter side %d in %.1fs (%d MB)%n",
+                cache.size(), pp.resize(), (System.nanoTime() - tc) / 1e9, cache.bytes() >> 20);
+
+        boolean dropLast = fold.train().size() > cfg.batchSize();
+        DataLoader trainLoader = DataLoader.builder(fold.train(), labels, cache, pp).batchSize(cfg.batchSize())
+                .augmentation(augmentation(cfg.augment())).shuffle(true).dropLast(dropLast).seed(cfg.seed()).build();
+        DataLoader valLoader = fold.val().isEmpty() ? null
+                : DataLoader.builder(fold.val(), labels, cache, pp).batchSize(cfg.batchSize()).build();
+
+        Path lastFile = runDir.resolve("last.safetensors"), bestFile = runDir.resolve("best.safetensors");
+        int sinceBest = 0;
+        for (int epoch = startEpoch + 1; epoch <= cfg.epochs(); epoch++) {
+            double lr = schedule.lr(epoch - 1);
+            sgd.setLr(lr);
+            long te = System.nanoTime();
+            double lossSum = 0;
+            int seen = 0, correct = 0, batchNo = 0;
+            try (DataLoader.Epoch batches = trainLoader.epoch(epoch - 1);
+                 ProgressBar bar = progressBar("epoch " + epoch + "/" + cfg.epochs(), trainLoader.batchesPerEpoch())) {
+                for (Batch b : batches) {
+                    batchNo++;
+                    model.zeroGrad();
+                    Tensor y = model.forward(b.images(), true);
+                    float l = loss.forward(y, b.labels());
+                    if (!Float.isFinite(l)) {
+                        throw new BadInputException(String.format(Locale.ROOT,
+                                "training diverged: loss is %s at epoch %d batch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
+                                l, epoch, batchNo, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
+                    }
+                    model.backward(loss.backward());
+                    sgd.step();
+                    lossSum += (double) l * b.size();
+                    seen += b.size();
+                    correct += countCorrect(y, b.labels());
+                    if (bar != null) {
+                        bar.step();
+                        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", lossSum / seen));
+                    }
+                }
+            }
+            double trainSec = (System.nanoTime() - te) / 1e9;
+            Inference.Outputs val = valLoader == null ? null : Inference.run(model, valLoader);
+            double valAcc = val == null ? Double.NaN : val.accuracy(), valLoss = val == null ? Double.NaN : val.meanLoss();
+            EpochRow row = new EpochRow(epoch, lossSum / seen, (double) correct / seen, valLoss, valAcc, lr,
+                    seen / trainSec, priorSeconds + (System.nanoTime() - t0) / 1e9);
+            history.add(row);
+            out.println(format(row, cfg.epochs()));
+
+            boolean improved = val == null || valAcc > bestAcc || (valAcc == bestAcc && valLoss < bestLoss);
+            if (improved) {
+                bestAcc = val == null ? row.trainAcc() : valAcc;
+                bestLoss = val == null ? row.trainLoss() : valLoss;
+                bestEpoch = epoch;
+                sinceBest = 0;
+            } else {
+                sinceBest++;
+            }
+            Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
+            Checkpoint.saveOptimizer(lastFile, model, sgd, epoch);
+            Checkpoint.save(lastFile, model, meta);
+            if (improved) Checkpoint.save(bestFile, model, meta);
+            writeMetrics(runDir, history);
+            if (cfg.patience() > 0 && sinceBest >= cfg.patience()) {
+                out.printf("early stop   no validation improvement for %d epochs%n", cfg.patience());
+                break;
+            }
+        }
+        writeCharts(runDir, history);
+        if (!Files.exists(bestFile)) throw new BadInputException(bestFile + ": no epoch was trained (--epochs " + cfg.epochs() + ")");
+        out.printf(Locale.ROOT, "best         val acc %.4f @ epoch %d -> %s%n", bestAcc, bestEpoch, bestFile);
+
+        // The test part is touched once, here, with the checkpoint chosen on validation.
+        Checkpoint best = Checkpoint.load(bestFile);
+        Module bestModel = best.model();
+        DataLoader testLoader = DataLoader.builder(split.test(), labels, cache, pp).batchSize(cfg.batchSize()).build();
+        Inference.Outputs test = Inference.run(bestModel, testLoader);
+        Evaluation ev = EvalReport.evaluation(labels, test);
+        EvalReport.write(runDir, "test", labels, test, ev);
+        out.printf(Locale.ROOT, "time         %s%n", duration((System.nanoTime() - t0) / 1e9));
+        out.printf(Locale.ROOT, "test accuracy: %.4f (%d/%d)%n", ev.accuracy(), ev.correct, ev.n);
+        return new Result(runDir, bestFile, ev, test, history, bestEpoch);
+    }
+
+    private Metadata checkpointMetadata(LabelSet labels, Preprocessing pp, int epoch, EpochRow row,
+                                        List<EpochRow> history, int bestEpoch, double bestAcc, double bestLoss) {
+        Metadata m = Checkpoint.metadata(cfg.model(), 3, labels, pp);
+        m.put("epoch", Integer.toString(epoch));
+        m.put("seed", Long.toString(cfg.seed()));
+        m.put("split", cfg.split());
+        m.putJson("metrics", row);
+        m.putJson("history", history);
+        Map<String, Object> best = new LinkedHashMap<>();
+        best.put("epoch", bestEpoch);
+        best.put("val_acc", bestAcc);
+        best.put("val_loss", bestLoss);
+        m.putJson("best", best);
+        m.putJson("config", cfg);
+        return m;
+    }
+
+    private ProgressBar progressBar(String task, int batches) {
+        if (!progress) return null;
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(batches).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250)
+                .clearDisplayOnFinish().build();
+    }
+
+    static int countCorrect(Tensor y, int[] labels) {
+        int k = y.shape[1], c = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int arg = 0;
+            for (int j = 1; j < k; j++) if (y.data[i * k + j] > y.data[i * k + arg]) arg = j;
+            if (arg == labels[i]) c++;
+        }
+        return c;
+    }
+
+    static String format(EpochRow r, int epochs) {
+        return String.format(Locale.ROOT,
+                "epoch %d/%d  train loss %.4f acc %.4f | val loss %.4f acc %.4f | lr %.2e | %.1f img/s | %s",
+                r.epoch(), epochs, r.trainLoss(), r.trainAcc(), r.valLoss(), r.valAcc(), r.lr(), r.imagesPerSec(),
+                duration(r.seconds()));
+    }
+
+    static String duration(double sec) {
+        long s = Math.round(sec);
+        return s >= 60 ? (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s" : String.format(Locale.ROOT, "%.1fs", sec);
+    }
+
+    static void writeMetrics(Path runDir, List<EpochRow> history) {
+        StringBuilder sb = new StringBuilder(EpochRow.CSV_HEADER).append('\n');
+        for (EpochRow r : history) sb.append(r.csv()).append('\n');
+        AtomicFiles.writeString(runDir.resolve("metrics.csv"), sb.toString());
+    }
+
+    static void writeCharts(Path runDir, List<EpochRow> history) {
+        List<Double> tl = new ArrayList<>(), vl = new ArrayList<>(), ta = new ArrayList<>(), va = new ArrayList<>();
+        for (EpochRow r : history) {
+            tl.add(r.trainLoss());
+            vl.add(r.valLoss());
+            ta.add(r.trainAcc());
+            va.add(r.valAcc());
+        }
+        try {
+            Charts.lines(runDir.resolve("loss.png"), "loss", "loss",
+                    List.of(new Charts.Curve("train", tl), new Charts.Curve("validation", vl)));
+            Charts.lines(runDir.resolve("accuracy.png"), "accuracy", "accuracy",
+                    List.of(new Charts.Curve("train", ta), new Charts.Curve("validation", va)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static String toJson(Object o) {
+        try {
+            return JSON.writeValueAsString(o) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
