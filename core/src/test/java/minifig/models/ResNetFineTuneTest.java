@@ -78,6 +78,14 @@ class ResNetFineTuneTest {
         List<Param> pa = a.params(), pb = b.params();
         for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data);
         assertTrue(pa.get(0).grad.data[0] != 0f, "the stem got a gradient");
+
+        // On other features (a cache) the training forwardFrom starts anew: backward stops at its input.
+        ResNet c = small(ResNetConfig.RESNET18);
+        Tensor h = c.forwardTo(x, "layer2", true);
+        ce.forward(c.forwardFrom(h.copy(), "layer3", true), TARGETS);
+        c.zeroGrad();
+        assertArrayEquals(h.shape, c.backward(ce.backward()).shape, "gradient w.r.t. the cached features");
+        assertFalse(nonZero(c.conv1.weight.grad), "the stem is not part of that backward");
     }
 
     @Test
