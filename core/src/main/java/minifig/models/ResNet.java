@@ -55,6 +55,8 @@ public final class ResNet extends Module {
     private final Layer[] stages = new Layer[STAGES.size()];
     /** Stages run by the last training-mode forward (inclusive), which backward retraces; -1 = none. */
     private int trainedFirst = -1, trainedLast = -1;
+    /** The output of the last training-mode forward: a forwardFrom on exactly this tensor continues it. */
+    private Tensor trainedOutput;
 
     /** Initialised from {@code new Random(seed)} (torchvision's init scheme, not its random stream). */
     public ResNet(ResNetConfig config, int numClasses, int inChannels, long seed) {
@@ -140,19 +142,21 @@ public final class ResNet extends Module {
     }
 
     private Tensor run(Tensor x, int first, int last, boolean training) {
+        Tensor input = x;
         if (first == STEM && (x.rank() != 4 || x.shape[1] != inChannels)) {
             throw new IllegalArgumentException(config.name() + " input: expected [N, " + inChannels
                     + ", H, W], got " + x.shapeString());
         }
         for (int i = first; i <= last; i++) x = stages[i].forward(x, training);
         if (training) {
-            // A training forward that continues where the previous one stopped (forwardTo then forwardFrom)
-            // extends the range backward will retrace; any other starts a new one.
-            if (first > STEM && first == trainedLast + 1) trainedLast = last;
+            // A training forward that continues on the very output of the previous one (forwardTo then
+            // forwardFrom) extends the range backward retraces; any other (e.g. on cached features) starts anew.
+            if (first > STEM && first == trainedLast + 1 && input == trainedOutput) trainedLast = last;
             else {
                 trainedFirst = first;
                 trainedLast = last;
             }
+            trainedOutput = x;
         }
         return x;
     }
