@@ -118,6 +118,19 @@ class GemmTest {
     }
 
     @Test
+    void simpleVectorStepMatchesNaive() {
+        Random r = new Random(9);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (int t = 0; t < 20; t++) {
+                Problem p = problem(r, ta, false, SIZES[r.nextInt(SIZES.length)], SIZES[r.nextInt(SIZES.length)],
+                        SIZES[r.nextInt(SIZES.length)], t % 2 == 0);
+                check((a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                        GemmVectorSimple.sgemm(a, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc), p, "simple");
+            }
+        }
+    }
+
+    @Test
     void denseConvenienceFormAndZeroK() {
         Random r = new Random(5);
         float[] A = random(r, 17 * 9), B = random(r, 9 * 65), C = new float[17 * 65], want = new float[17 * 65];
