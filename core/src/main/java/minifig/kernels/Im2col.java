@@ -1,39 +1,45 @@
 package minifig.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * im2col / col2im: turn a convolution into one GEMM. Each column of {@code col} holds the KH*KW*C input
  * values one output pixel sees, so  out[O, OH*OW] = W[O, C*KH*KW] · col[C*KH*KW, OH*OW].
  * Row r = (c*KH + kh)*KW + kw of col matches the OIHW weight's flat [i][kh][kw] index; padding reads as 0.
+ *
+ * <p>These are the fast versions (whole row runs copied at once, channels split over {@link Parallel} when
+ * big); {@link Im2colNaive} is the reference they are tested against.
+ *
+ * <p>A 1x1, stride-1, pad-0 convolution needs no im2col at all: {@link #isIdentity} is true and the image
+ * [C, H*W] at xOff already IS the col matrix, so a layer can pass x itself to GEMM as B (ldb = H*W), and pass
+ * dx as the output of the dCol GEMM (accumulate = true gives col2im's "adds into dx").
  */
 public final class Im2col {
     private Im2col() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Below this many col elements one thread does it: copying is cheap next to a fork. */
+    static final long PARALLEL_MIN_ELEMENTS = 1L << 18;
 
     /** Output size of a convolution or pooling window along one axis. */
     public static int outSize(int in, int k, int stride, int pad) {
         return (in + 2 * pad - k) / stride + 1;
     }
 
-    /**
-     * x: one image [C,H,W] at xOff  ->  col: [C*KH*KW, OH*OW] at colOff (overwritten).
-     * The reference version: plain loops, the specification for any faster one.
-     */
+    /** True when im2col is the identity (1x1 kernel, stride 1, no padding): col == x viewed as [C, H*W]. */
+    public static boolean isIdentity(int KH, int KW, int stride, int pad) {
+        return KH == 1 && KW == 1 && stride == 1 && pad == 0;
+    }
+
+    /** x: one image [C,H,W] at xOff  ->  col: [C*KH*KW, OH*OW] at colOff (overwritten). */
     public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] col, int colOff) {
-        int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
-        int p = colOff;
-        for (int c = 0; c < C; c++) {
-            for (int kh = 0; kh < KH; kh++) {
-                for (int kw = 0; kw < KW; kw++) {
-                    for (int oh = 0; oh < OH; oh++) {
-                        int ih = oh * stride - pad + kh;
-                        for (int ow = 0; ow < OW; ow++) {
-                            int iw = ow * stride - pad + kw;
-                            col[p++] = (ih >= 0 && ih < H && iw >= 0 && iw < W)
-                                    ? x[xOff + (c * H + ih) * W + iw] : 0f;
-                        }
-                    }
-                }
-            }
+        long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
+            Parallel.parallelFor(C, (c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff));
+        } else {
+            im2colChannels(0, C, x, xOff, H, W, KH, KW, stride, pad, col, colOff);
         }
     }
 
@@ -43,20 +49,84 @@ public final class Im2col {
      */
     public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] dx, int dxOff) {
+        long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
+            // Channels own disjoint slices of dx, so the adds never race.
+            Parallel.parallelFor(C, (c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff));
+        } else {
+            col2imChannels(0, C, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff);
+        }
+    }
+
+    /** First output column whose input column ow*stride - pad + kw is >= 0. */
+    private static int firstValid(int kw, int stride, int pad, int OW) {
+        int need = pad - kw;
+        return need <= 0 ? 0 : Math.min(OW, (need + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose input column is < W. */
+    private static int endValid(int kw, int stride, int pad, int W, int OW) {
+        int last = W - 1 + pad - kw;
+        return last < 0 ? 0 : Math.min(OW, last / stride + 1);
+    }
+
+    private static void im2colChannels(int c0, int c1, float[] x, int xOff, int H, int W, int KH, int KW,
+                                       int stride, int pad, float[] col, int colOff) {
         int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
-        int p = colOff;
-        for (int c = 0; c < C; c++) {
+        for (int c = c0; c < c1; c++) {
             for (int kh = 0; kh < KH; kh++) {
                 for (int kw = 0; kw < KW; kw++) {
+                    int row = colOff + ((c * KH + kh) * KW + kw) * OH * OW;
+                    int lo = firstValid(kw, stride, pad, OW), hi = Math.max(lo, endValid(kw, stride, pad, W, OW));
                     for (int oh = 0; oh < OH; oh++) {
-                        int ih = oh * stride - pad + kh;
-                        for (int ow = 0; ow < OW; ow++, p++) {
-                            int iw = ow * stride - pad + kw;
-                            if (ih >= 0 && ih < H && iw >= 0 && iw < W) dx[dxOff + (c * H + ih) * W + iw] += col[p];
+                        int ih = oh * stride - pad + kh, d = row + oh * OW;
+                        if (ih < 0 || ih >= H) {
+                            java.util.Arrays.fill(col, d, d + OW, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, d, d + lo, 0f);
+                        java.util.Arrays.fill(col, d + hi, d + OW, 0f);
+                        int src = xOff + (c * H + ih) * W + lo * stride - pad + kw;
+                        if (stride == 1) {
+                            System.arraycopy(x, src, col, d + lo, hi - lo);
+                        } else {
+                            for (int ow = lo; ow < hi; ow++, src += stride) col[d + ow] = x[src];
                         }
                     }
                 }
             }
         }
+    }
+
+    private static void col2imChannels(int c0, int c1, float[] col, int colOff, int H, int W, int KH, int KW,
+                                       int stride, int pad, float[] dx, int dxOff) {
+        int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
+        for (int c = c0; c < c1; c++) {
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    int row = colOff + ((c * KH + kh) * KW + kw) * OH * OW;
+                    int lo = firstValid(kw, stride, pad, OW), hi = Math.max(lo, endValid(kw, stride, pad, W, OW));
+                    for (int oh = 0; oh < OH; oh++) {
+                        int ih = oh * stride - pad + kh;
+                        if (ih < 0 || ih >= H) continue;
+                        int d = row + oh * OW + lo, dst = dxOff + (c * H + ih) * W + lo * stride - pad + kw;
+                        if (stride == 1) {
+                            addInto(col, d, dx, dst, hi - lo);
+                        } else {
+                            for (int ow = lo; ow < hi; ow++, dst += stride) dx[dst] += col[d++];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** y[yOff, yOff+n) += x[xOff, xOff+n), vectorised. */
+    static void addInto(float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, y, yOff + i).add(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += x[xOff + i];
     }
 }

@@ -1,0 +1,73 @@
+package minifig.bench;
+
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * This machine's fp32 FMA peak, the yardstick for every "% of peak" we report: CHAINS independent vector
+ * FMA chains (enough to cover FMA latency x FMA ports), no memory traffic. oneCore runs one thread,
+ * allCores one per available processor; JMH sums the flops rate over threads.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar PeakFlops -f 1}
+ * <p>The loop inside the benchmark method is the measured kernel itself (a call per FMA would measure calls).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@State(Scope.Thread)
+public class PeakFlops {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** 12 chains x 4-cycle FMA latency covers 2 FMA ports with room to spare, and fits 16 AVX2 registers. */
+    static final int CHAINS = 12;
+    static final int STEPS = 10_000;
+
+    private float[] seed;
+
+    @Setup
+    public void setup() {
+        seed = new float[2 * S.length()];
+        for (int i = 0; i < seed.length; i++) seed[i] = 0.999f + 1e-6f * i; // |x| < 1 keeps the chains finite
+        for (int i = S.length(); i < seed.length; i++) seed[i] *= 1e-3f;
+    }
+
+    private float chains(Flops f) {
+        // Vectors are built from an array here, not kept in fields: C2 then knows their exact shape.
+        FloatVector a = FloatVector.fromArray(S, seed, 0), b = FloatVector.fromArray(S, seed, S.length());
+        FloatVector c0 = b, c1 = b.add(1), c2 = b.add(2), c3 = b.add(3), c4 = b.add(4), c5 = b.add(5);
+        FloatVector c6 = b.add(6), c7 = b.add(7), c8 = b.add(8), c9 = b.add(9), c10 = b.add(10), c11 = b.add(11);
+        for (int i = 0; i < STEPS; i++) {
+            c0 = c0.fma(a, b); c1 = c1.fma(a, b); c2 = c2.fma(a, b); c3 = c3.fma(a, b);
+            c4 = c4.fma(a, b); c5 = c5.fma(a, b); c6 = c6.fma(a, b); c7 = c7.fma(a, b);
+            c8 = c8.fma(a, b); c9 = c9.fma(a, b); c10 = c10.fma(a, b); c11 = c11.fma(a, b);
+        }
+        f.flops += 2.0 * CHAINS * S.length() * STEPS;
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public float oneCore(Flops f) {
+        return chains(f);
+    }
+
+    @Benchmark
+    @Threads(Threads.MAX)
+    public float allCores(Flops f) {
+        return chains(f);
+    }
+}

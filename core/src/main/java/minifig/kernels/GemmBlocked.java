@@ -1,0 +1,272 @@
+package minifig.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast GEMM: Goto/BLIS-style packing and cache blocking around a register-blocked Vector API
+ * micro-kernel. docs/gemm.md explains each step and what it measured; {@link GemmNaive} is the specification.
+ *
+ * <pre>
+ * for jc in N step NC                        B block  KC x NC   lives in L3
+ *   for pc in K step KC      pack B -> bp    (op(B) read here, so Bᵀ costs nothing later)
+ *     for ic in M step MC    pack A -> ap    A block  MC x KC   lives in L2 (op(A) read here)
+ *       for jr in NC step NR                 B micro-panel KC x NR stays in L1
+ *         for ir in MC step MR               A micro-panel KC x MR streams from L2
+ *           micro-kernel: C[MR, NR] (+)= ap-panel · bp-panel, MR x NR accumulators in registers
+ * </pre>
+ *
+ * Packing zero-pads partial panels, so the micro-kernel always runs full size; a ragged edge tile is
+ * computed into a small buffer and only its valid part is added to C (no masks in the inner loop).
+ */
+public final class GemmBlocked {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector: 8 with AVX2, 16 with AVX-512. */
+    static final int V = S.length();
+    /** Micro-tile rows: MR broadcasts of A per k step. */
+    public static final int MR = 4;
+    /** Micro-tile columns: two vectors of B per k step (MR x 2 accumulators). */
+    public static final int NR = 2 * V;
+
+    /** The tuned default blocking (docs/gemm.md). */
+    public static final GemmBlocked DEFAULT = new GemmBlocked(128, 256, 4096);
+
+    /** Below this many multiply-adds (M*N*K) one thread does the whole product: a fork costs ~10-50 µs. */
+    static final long PARALLEL_MIN_WORK = 1L << 21;
+
+    final int mc, kc, nc;
+
+    /**
+     * A kernel with explicit cache blocking, for experiments and benchmarks. mc is rounded up to a
+     * multiple of MR and nc to a multiple of NR.
+     */
+    public GemmBlocked(int mc, int kc, int nc) {
+        if (mc < 1 || kc < 1 || nc < 1) throw new IllegalArgumentException("block sizes must be >= 1");
+        this.mc = roundUp(mc, MR);
+        this.kc = kc;
+        this.nc = roundUp(nc, NR);
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** Per-thread packing buffers (ap, bp, edge tile), grown on demand and reused across calls. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private float[][] buffers() {
+        float[][] b = BUFFERS.get();
+        if (b[0].length < mc * kc) b[0] = new float[mc * kc];
+        if (b[1].length < kc * nc) b[1] = new float[kc * nc];
+        if (b[2].length < MR * NR) b[2] = new float[MR * NR];
+        return b;
+    }
+
+    /** Same contract as {@link Gemm#sgemm}; arguments are assumed checked. Uses {@link Parallel#threads()}. */
+    public void sgemm(boolean transA, boolean transB, int M, int N, int K,
+                      float[] A, int offA, int lda, float[] B, int offB, int ldb,
+                      float[] C, int offC, int ldc, boolean accumulate) {
+        sgemm(transA, transB, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate, Parallel.threads());
+    }
+
+    /** As above with an explicit upper bound on threads (1 = on the calling thread only). */
+    public void sgemm(boolean transA, boolean transB, int M, int N, int K,
+                      float[] A, int offA, int lda, float[] B, int offB, int ldb,
+                      float[] C, int offC, int ldc, boolean accumulate, int threads) {
+        if (M == 0 || N == 0) return;
+        if (K == 0) {
+            if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(C, offC + i * ldc, offC + i * ldc + N, 0f);
+            return;
+        }
+        long work = (long) M * N * K;
+        int tilesM = (M + MR - 1) / MR, tilesN = (N + NR - 1) / NR;
+        int t = work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.max(tilesM, tilesN));
+        if (t <= 1 || Parallel.inParallelRegion()) {
+            block(transA, transB, 0, M, 0, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate);
+            return;
+        }
+        // Split the larger tile count into t slabs of whole micro-tiles; each thread packs its own panels.
+        if (tilesN >= tilesM) {
+            Parallel.parallelFor(tilesN, t, (lo, hi) -> block(transA, transB, 0, M, lo * NR, Math.min(N, hi * NR), K,
+                    A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate));
+        } else {
+            Parallel.parallelFor(tilesM, t, (lo, hi) -> block(transA, transB, lo * MR, Math.min(M, hi * MR), 0, N, K,
+                    A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate));
+        }
+    }
+
+    /** C[m0:m1, n0:n1] on the calling thread. */
+    private void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
+                       float[] A, int offA, int lda, float[] B, int offB, int ldb,
+                       float[] C, int offC, int ldc, boolean accumulate) {
+        float[][] buf = buffers();
+        float[] ap = buf[0], bp = buf[1], edge = buf[2];
+        for (int jc = n0; jc < n1; jc += nc) {
+            int ncb = Math.min(nc, n1 - jc);
+            for (int pc = 0; pc < K; pc += kc) {
+                int kcb = Math.min(kc, K - pc);
+                boolean add = accumulate || pc > 0;
+                packB(transB, B, offB, ldb, pc, kcb, jc, ncb, bp);
+                for (int ic = m0; ic < m1; ic += mc) {
+                    int mcb = Math.min(mc, m1 - ic);
+                    packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap);
+                    for (int jr = 0; jr < ncb; jr += NR) {
+                        int nr = Math.min(NR, ncb - jr);
+                        int bOff = jr * kcb;
+                        for (int ir = 0; ir < mcb; ir += MR) {
+                            int mr = Math.min(MR, mcb - ir);
+                            int aOff = ir * kcb;
+                            int cOff = offC + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                kernel(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
+                            } else {
+                                kernel(kcb, ap, aOff, bp, bOff, edge, 0, NR, false);
+                                for (int i = 0; i < mr; i++) {
+                                    int c = cOff + i * ldc, e = i * NR;
+                                    if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];
+                                    else System.arraycopy(edge, e, C, c, nr);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs op(A)[ic:ic+mcb, pc:pc+kcb] into MR-row panels: ap[(ir/MR)*kcb*MR + p*MR + i], rows past the
+     * edge zero. With transA, A is stored [K, M], so each k step is a contiguous run of rows.
+     */
+    static void packA(boolean transA, float[] A, int offA, int lda, int ic, int mcb, int pc, int kcb, float[] ap) {
+        for (int ir = 0; ir < mcb; ir += MR) {
+            int mr = Math.min(MR, mcb - ir);
+            int base = ir * kcb;
+            if (transA) {
+                for (int p = 0; p < kcb; p++) {
+                    int src = offA + (pc + p) * lda + ic + ir, dst = base + p * MR;
+                    for (int i = 0; i < mr; i++) ap[dst + i] = A[src + i];
+                    for (int i = mr; i < MR; i++) ap[dst + i] = 0f;
+                }
+            } else {
+                for (int i = 0; i < mr; i++) {
+                    int src = offA + (ic + ir + i) * lda + pc, dst = base + i;
+                    for (int p = 0; p < kcb; p++) ap[dst + p * MR] = A[src + p];
+                }
+                for (int i = mr; i < MR; i++) {
+                    for (int p = 0; p < kcb; p++) ap[base + i + p * MR] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels: bp[(jr/NR)*kcb*NR + p*NR + j], columns past
+     * the edge zero. Without transB each k step is two vector copies; with transB (B stored [N, K]) each
+     * panel column is a contiguous run of B's row.
+     */
+    static void packB(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int jc, int ncb, float[] bp) {
+        for (int jr = 0; jr < ncb; jr += NR) {
+            int nr = Math.min(NR, ncb - jr);
+            int base = jr * kcb;
+            if (transB) {
+                for (int j = 0; j < nr; j++) {
+                    int src = offB + (jc + jr + j) * ldb + pc, dst = base + j;
+                    for (int p = 0; p < kcb; p++) bp[dst + p * NR] = B[src + p];
+                }
+                for (int j = nr; j < NR; j++) {
+                    for (int p = 0; p < kcb; p++) bp[base + j + p * NR] = 0f;
+                }
+            } else if (nr == NR) {
+                for (int p = 0; p < kcb; p++) {
+                    int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
+                    FloatVector.fromArray(S, B, src).intoArray(bp, dst);
+                    FloatVector.fromArray(S, B, src + V).intoArray(bp, dst + V);
+                }
+            } else {
+                for (int p = 0; p < kcb; p++) {
+                    int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
+                    for (int j = 0; j < nr; j++) bp[dst + j] = B[src + j];
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * The micro-kernel: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p ap[p, 0:MR] x bp[p, 0:NR].
+     * Per k step: two vector loads of B, MR broadcasts of A, 2*MR independent FMAs into register accumulators.
+     * 4 x 2 vectors (8 accumulators) is the largest tile C2 keeps in the 16 AVX2 registers without spilling:
+     * a 6 x 2 tile spills one accumulator to the stack every k step and runs at half speed (docs/gemm.md).
+     * The k loop is unrolled by two to halve the loop overhead; indices are computed from p so C2 can
+     * prove the accesses in bounds once per loop.
+     */
+    static void kernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int p = 0;
+        for (; p + 1 < kcb; p += 2) {
+            int ao = aOff + p * MR, bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            b0 = FloatVector.fromArray(S, bp, bo + NR);
+            b1 = FloatVector.fromArray(S, bp, bo + NR + V);
+            a = FloatVector.broadcast(S, ap[ao + MR]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ao + MR + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ao + MR + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ao + MR + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        if (p < kcb) {
+            int ao = aOff + p * MR, bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+        }
+        store(C, cOff, c00, c01, add);
+        store(C, cOff + ldc, c10, c11, add);
+        store(C, cOff + 2 * ldc, c20, c21, add);
+        store(C, cOff + 3 * ldc, c30, c31, add);
+    }
+
+    private static void store(float[] C, int off, FloatVector v0, FloatVector v1, boolean add) {
+        if (add) {
+            v0 = v0.add(FloatVector.fromArray(S, C, off));
+            v1 = v1.add(FloatVector.fromArray(S, C, off + V));
+        }
+        v0.intoArray(C, off);
+        v1.intoArray(C, off + V);
+    }
+}

@@ -1,0 +1,133 @@
+package minifig.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The engine's one thread pool and its global thread count (the CLI's {@code --threads}). GEMM splits its
+ * work through it, and layers can use {@link #parallelFor} over batch images.
+ *
+ * <p>Nested use is safe and cheap: a parallel-for started from inside another one (a GEMM called from a
+ * layer's loop over images) runs serially on the calling thread, so the pool never waits on itself and the
+ * cores are split once, at the outermost level.
+ */
+public final class Parallel {
+    private Parallel() {}
+
+    /** One contiguous slice [lo, hi) of a parallel loop. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int lo, int hi);
+    }
+
+    private static final AtomicInteger WORKER_IDS = new AtomicInteger();
+    /** True on a thread that is currently running a slice, so nested loops run serially. */
+    private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    private static volatile int threads = defaultThreads();
+    /** threads - 1 helper workers; the calling thread always runs the first slice itself. Null when threads == 1. */
+    private static volatile ForkJoinPool pool = newPool(threads);
+
+    private static int defaultThreads() {
+        String prop = System.getProperty("minifig.threads");
+        if (prop != null) {
+            try {
+                int n = Integer.parseInt(prop.trim());
+                if (n >= 1) return n;
+            } catch (NumberFormatException ignored) {
+                // fall through to the hardware default
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    private static ForkJoinPool newPool(int n) {
+        if (n <= 1) return null;
+        return new ForkJoinPool(n - 1, p -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+            t.setName("minifig-worker-" + WORKER_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, null, false);
+    }
+
+    /** The number of threads compute kernels use (default: available processors, or -Dminifig.threads). */
+    public static int threads() {
+        return threads;
+    }
+
+    /** Sets the global thread count (>= 1). Replaces the pool only when the count changes; not per call. */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        if (n == threads) return;
+        ForkJoinPool old = pool;
+        pool = newPool(n);
+        threads = n;
+        if (old != null) old.shutdown(); // running slices finish; idle workers exit
+    }
+
+    /** True when called from inside a parallel slice (further parallel-fors run serially). */
+    public static boolean inParallelRegion() {
+        return IN_REGION.get()[0];
+    }
+
+    /** Runs body over [0, n) split into min(threads(), n) contiguous slices, concurrently. */
+    public static void parallelFor(int n, RangeBody body) {
+        parallelFor(n, threads(), body);
+    }
+
+    /**
+     * Runs body over [0, n) split into {@code parts} near-equal contiguous slices (capped at n and at
+     * threads()), concurrently; returns when all are done. Exceptions in a slice are rethrown here.
+     */
+    public static void parallelFor(int n, int parts, RangeBody body) {
+        if (n <= 0) return;
+        ForkJoinPool p = pool;
+        int t = Math.min(Math.min(parts, n), threads());
+        boolean[] inRegion = IN_REGION.get();
+        if (t <= 1 || p == null || inRegion[0]) {
+            body.run(0, n);
+            return;
+        }
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[t - 1];
+        // Slices record their own failure, so the caller rethrows the original exception, not a wrapper.
+        Throwable[] failures = new Throwable[t];
+        for (int s = 1; s < t; s++) {
+            int lo = slice(n, t, s), hi = slice(n, t, s + 1), index = s;
+            tasks[s - 1] = p.submit(() -> runMarked(body, lo, hi, failures, index));
+        }
+        Throwable failure = null;
+        try {
+            inRegion[0] = true;
+            body.run(0, slice(n, t, 1));
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            inRegion[0] = false;
+        }
+        for (ForkJoinTask<?> task : tasks) task.join();
+        for (Throwable f : failures) if (failure == null) failure = f;
+        if (failure instanceof RuntimeException re) throw re;
+        if (failure instanceof Error er) throw er;
+        if (failure != null) throw new RuntimeException(failure);
+    }
+
+    private static void runMarked(RangeBody body, int lo, int hi, Throwable[] failures, int index) {
+        boolean[] inRegion = IN_REGION.get();
+        inRegion[0] = true;
+        try {
+            body.run(lo, hi);
+        } catch (Throwable e) {
+            failures[index] = e;
+        } finally {
+            inRegion[0] = false;
+        }
+    }
+
+    /** Start of slice s of t over [0, n). */
+    private static int slice(int n, int t, int s) {
+        return (int) ((long) n * s / t);
+    }
+}

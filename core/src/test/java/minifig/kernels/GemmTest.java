@@ -1,0 +1,157 @@
+package minifig.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The fast GEMM equals the naive reference and EJML over awkward shapes, transposes, strides and threads. */
+class GemmTest {
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    /** One GEMM problem stored with row strides wider than needed and data at an offset. */
+    private record Problem(boolean ta, boolean tb, int M, int N, int K, float[] A, int offA, int lda,
+                           float[] B, int offB, int ldb, float[] C0, int offC, int ldc) {}
+
+    private static Problem problem(Random r, boolean ta, boolean tb, int M, int N, int K, boolean padded) {
+        int aRows = ta ? K : M, aCols = ta ? M : K, bRows = tb ? N : K, bCols = tb ? K : N;
+        int lda = aCols + (padded ? 1 + r.nextInt(5) : 0), ldb = bCols + (padded ? 1 + r.nextInt(5) : 0);
+        int ldc = N + (padded ? 1 + r.nextInt(5) : 0);
+        int offA = padded ? r.nextInt(7) : 0, offB = padded ? r.nextInt(7) : 0, offC = padded ? r.nextInt(7) : 0;
+        float[] A = random(r, offA + aRows * lda + 3), B = random(r, offB + bRows * ldb + 3);
+        float[] C = random(r, offC + M * ldc + 3);
+        return new Problem(ta, tb, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc);
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    @FunctionalInterface
+    private interface Sgemm {
+        void run(boolean ta, boolean tb, int M, int N, int K, float[] A, int offA, int lda, float[] B, int offB,
+                 int ldb, float[] C, int offC, int ldc, boolean acc);
+    }
+
+    private static float[] run(Sgemm g, Problem p, boolean acc) {
+        float[] C = p.C0.clone();
+        g.run(p.ta, p.tb, p.M, p.N, p.K, p.A, p.offA, p.lda, p.B, p.offB, p.ldb, C, p.offC, p.ldc, acc);
+        return C;
+    }
+
+    /** Every element, including the padding around C, which no kernel may touch. */
+    private static void assertClose(float[] want, float[] got, int K, String what) {
+        double tol = 1e-5 * (K + 1);
+        for (int i = 0; i < want.length; i++) {
+            if (Math.abs(want[i] - got[i]) > tol) {
+                throw new AssertionError(what + ": element " + i + " want " + want[i] + " got " + got[i]);
+            }
+        }
+    }
+
+    private static void check(Sgemm fast, Problem p, String what) {
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] naive = run(GemmNaive::sgemm, p, acc);
+            String w = what + " ta=" + p.ta + " tb=" + p.tb + " " + p.M + "x" + p.N + "x" + p.K + " acc=" + acc;
+            assertClose(naive, run(GemmEjml::sgemm, p, acc), p.K, "EJML " + w);
+            assertClose(naive, run(fast, p, acc), p.K, w);
+        }
+    }
+
+    private static final int[] SIZES = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65};
+
+    @Test
+    void facadeMatchesNaiveAndEjmlOnOddShapesAllTransposes() {
+        Random r = new Random(42);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int t = 0; t < 40; t++) {
+                    int M = SIZES[r.nextInt(SIZES.length)], N = SIZES[r.nextInt(SIZES.length)];
+                    int K = SIZES[r.nextInt(SIZES.length)];
+                    check(Gemm::sgemm, problem(r, ta, tb, M, N, K, t % 2 == 0), "Gemm");
+                }
+            }
+        }
+    }
+
+    @Test
+    void smallBlocksCrossEveryCacheBlockBoundary() {
+        // Tiny MC/KC/NC make a small problem span many blocks: the k-block accumulate path and partial blocks.
+        GemmBlocked tiny = new GemmBlocked(8, 5, 40);
+        Random r = new Random(7);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int[] s : new int[][] {{17, 63, 11}, {65, 7, 17}, {9, 65, 63}, {1, 1, 1}, {33, 41, 5}}) {
+                    check((a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                            tiny.sgemm(a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc, 1),
+                            problem(r, ta, tb, s[0], s[1], s[2], true), "tiny blocks");
+                }
+            }
+        }
+    }
+
+    @Test
+    void multiThreadedEqualsSingleThreadedAndNaive() {
+        Random r = new Random(3);
+        // Big enough to pass the parallel threshold; one wide (split over N) and one tall (split over M).
+        for (int[] s : new int[][] {{63, 300, 129}, {301, 17, 450}, {130, 130, 130}}) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Problem p = problem(r, ta, tb, s[0], s[1], s[2], true);
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Parallel.setThreads(threads);
+                        check(Gemm::sgemm, p, "threads=" + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void simpleVectorStepMatchesNaive() {
+        Random r = new Random(9);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (int t = 0; t < 20; t++) {
+                Problem p = problem(r, ta, false, SIZES[r.nextInt(SIZES.length)], SIZES[r.nextInt(SIZES.length)],
+                        SIZES[r.nextInt(SIZES.length)], t % 2 == 0);
+                check((a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                        GemmVectorSimple.sgemm(a, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc), p, "simple");
+            }
+        }
+    }
+
+    @Test
+    void denseConvenienceFormAndZeroK() {
+        Random r = new Random(5);
+        float[] A = random(r, 17 * 9), B = random(r, 9 * 65), C = new float[17 * 65], want = new float[17 * 65];
+        Gemm.sgemm(17, 65, 9, A, B, C);
+        GemmNaive.sgemm(false, false, 17, 65, 9, A, 0, 9, B, 0, 65, want, 0, 65, false);
+        assertClose(want, C, 9, "dense");
+        float[] c = {1, 2, 3, 4};
+        Gemm.sgemm(false, false, 2, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, true);
+        assertEquals(3f, c[2]);
+        Gemm.sgemm(false, false, 2, 2, 0, new float[0], 0, 0, new float[0], 0, 2, c, 0, 2, false);
+        assertEquals(0f, c[2]);
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(2, 2, 4, a, b, c));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(-1, 2, 3, a, b, c));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(2, 2, 3, a, b, a));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 2, 2, 3, a, 1, 3, b, 0, 2, c, 0, 2, false));
+        assertTrue(e.getMessage().contains("GEMM A"), e.getMessage());
+    }
+}

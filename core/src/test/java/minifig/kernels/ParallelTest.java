@@ -1,0 +1,93 @@
+package minifig.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The shared pool: full coverage of the range, real concurrency, serial nesting, errors surface. */
+class ParallelTest {
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        Parallel.setThreads(3);
+        for (int n : new int[] {1, 2, 3, 7, 1000}) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            Parallel.parallelFor(n, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+            });
+            for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n);
+        }
+    }
+
+    @Test
+    void slicesRunConcurrentlyOnDistinctThreads() throws Exception {
+        Parallel.setThreads(3);
+        // Each slice waits until all three have started: this only finishes if they truly run at once.
+        CountDownLatch started = new CountDownLatch(3);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(3, (lo, hi) -> {
+            threads.add(Thread.currentThread());
+            started.countDown();
+            try {
+                assertTrue(started.await(20, TimeUnit.SECONDS), "slices did not run concurrently");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(3, threads.size());
+    }
+
+    @Test
+    void nestedLoopsRunSeriallyInsideTheSlice() {
+        Parallel.setThreads(2);
+        AtomicIntegerArray hits = new AtomicIntegerArray(8 * 8);
+        Parallel.parallelFor(8, (lo, hi) -> {
+            assertTrue(Parallel.inParallelRegion());
+            for (int i = lo; i < hi; i++) {
+                int row = i;
+                Thread outer = Thread.currentThread();
+                Parallel.parallelFor(8, (l2, h2) -> {
+                    assertEquals(outer, Thread.currentThread());
+                    for (int j = l2; j < h2; j++) hits.incrementAndGet(row * 8 + j);
+                });
+            }
+        });
+        assertFalse(Parallel.inParallelRegion());
+        for (int i = 0; i < 64; i++) assertEquals(1, hits.get(i));
+    }
+
+    @Test
+    void exceptionsInWorkerSlicesReachTheCaller() {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.parallelFor(2, (lo, hi) -> {
+            if (lo == 1) throw new IllegalStateException("slice 1 failed");
+        }));
+        assertEquals("slice 1 failed", e.getMessage());
+        assertFalse(Parallel.inParallelRegion());
+    }
+
+    @Test
+    void threadCountIsValidated() {
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        Parallel.setThreads(1);
+        assertEquals(1, Parallel.threads());
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(10, (lo, hi) -> threads.add(Thread.currentThread()));
+        assertEquals(Set.of(Thread.currentThread()), threads);
+    }
+}
