@@ -10,6 +10,7 @@ final class Threads {
     static int apply(Integer threads) {
         int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (n < 1 || n > 1024) throw new BadInputException("--threads: expected 1..1024, found " + n);
+        minifig.kernels.Parallel.setThreads(n);
         return n;
     }
 

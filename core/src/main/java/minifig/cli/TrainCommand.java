@@ -1,5 +1,6 @@
 package minifig.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,9 +20,24 @@ import picocli.CommandLine.Option;
                 "The last line is 'test accuracy: A (correct/total)'."})
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
-            defaultValue = "custom", completionCandidates = ModelNames.class)
+    @Option(names = "--model", description = "Architecture: ${COMPLETION-CANDIDATES} (default: resnet50-keras with the "
+            + "ImageNet weights when " + DEFAULT_WEIGHTS + " exists, else custom).", completionCandidates = ModelNames.class)
     String model;
+
+    @Option(names = "--weights", description = "Pretrained weights (a 'minifig convert' output) to fine-tune from.")
+    Path weights;
+
+    @Option(names = "--finetune", description = "With --weights: head (train the new fc only), last-stage (layer4 + fc) or all "
+            + "(default: ${DEFAULT-VALUE}).", defaultValue = "head")
+    String finetune;
+
+    @Option(names = "--head-lr-scale", description = "With --weights: the new head's learning rate over the backbone's (default: ${DEFAULT-VALUE}).",
+            defaultValue = "10")
+    double headLrScale;
+
+    @Option(names = "--cache-views", description = "With --finetune head|last-stage: augmented views per photo run once through the "
+            + "frozen backbone and cached (default: ${DEFAULT-VALUE}).", defaultValue = "8")
+    int cacheViews;
 
     @Option(names = "--data", description = "Photo-set folder (default: data/lego-minifigures, else ../shared/data/lego-minifigures).")
     String data;
@@ -90,14 +106,30 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run folder (default: runs/<timestamp>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue from a last.safetensors checkpoint of an earlier run (same flags).")
+    @Option(names = "--resume", description = "Continue from a last.safetensors checkpoint of an earlier run (same flags; "
+            + "--out defaults to that run's folder).")
     Path resume;
 
     @Option(names = "--no-progress", description = "No progress bar (it is off anyway when output is not a terminal).")
     boolean noProgress;
 
+    /** Where data/get-weights.sh puts the converted ImageNet ResNet-50. */
+    static final String DEFAULT_WEIGHTS = "data/weights/resnet50-imagenet.safetensors";
+
     @Override
     public Integer call() {
+        if (model == null) {
+            if (weights == null && Files.isRegularFile(Path.of(DEFAULT_WEIGHTS))) {
+                model = "resnet50-keras";
+                weights = Path.of(DEFAULT_WEIGHTS);
+            } else if (weights == null) {
+                model = "custom";
+                System.out.println("note         no pretrained weights at " + DEFAULT_WEIGHTS + " (run data/get-weights.sh for the best model); "
+                        + "training the custom net from scratch instead");
+            } else {
+                throw new BadInputException("--weights " + weights + ": also give --model (the weights' architecture)");
+            }
+        }
         if (!Models.NAMES.contains(model)) {
             throw new BadInputException("--model: expected one of " + String.join(", ", Models.NAMES) + ", found '" + model + "'");
         }
@@ -109,11 +141,17 @@ public final class TrainCommand implements Callable<Integer> {
         int resize = (int) Math.round(size * 256.0 / 224.0);
         int nThreads = Threads.apply(threads);
         Path dataDir = DataDir.resolve(data);
-        Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path outDir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent() : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         String splitName = splitFile != null ? "file" : split;
-        TrainConfig cfg = new TrainConfig(model, null, null, dataDir.toString(), splitName,
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw new BadInputException("--weights " + weights + ": no such file" + (weights.toString().equals(DEFAULT_WEIGHTS) ? "; run data/get-weights.sh" : ""));
+        }
+        if (cacheViews < 1) throw new BadInputException("--cache-views: expected a positive number, found " + cacheViews);
+        TrainConfig cfg = new TrainConfig(model, weights == null ? null : weights.toAbsolutePath().toString(), weights == null ? null : finetune,
+                dataDir.toString(), splitName,
                 splitFile == null ? null : splitFile.toAbsolutePath().toString(), valFraction, epochs, batchSize, lr, momentum,
-                weightDecay, nesterov, schedule, stepSize, gamma, warmup, size, resize, augment, 1.0, patience, seed,
+                weightDecay, nesterov, schedule, stepSize, gamma, warmup, size, resize, augment, weights == null ? 1.0 : headLrScale,
+                cacheViews, patience, seed,
                 nThreads, outDir.toString());
         new Trainer(cfg, System.out, Threads.progressWanted(noProgress)).run(resume);
         return 0;

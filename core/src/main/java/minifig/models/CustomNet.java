@@ -37,7 +37,10 @@ import minifig.tensor.Tensor;
  * <li>The listing's mis-indented {@code return x} is read as returning after log_softmax (the full forward).</li>
  * <li>log_softmax is over the class dimension (dim=1), explicit here.</li>
  * <li>Initialisation follows PyTorch's default distributions but draws from a java.util.Random seeded by the
- *     caller, so the numbers differ from torch's RNG (the golden tests load PyTorch's values instead).</li>
+ *     caller, so the numbers differ from torch's RNG (the golden tests load PyTorch's values instead).
+ *     {@link #heInit()} rescales the weights to He (Kaiming) uniform, which the trainer uses: with PyTorch's
+ *     default bound 1/sqrt(fanIn) the signal shrinks through the nine layers and the net barely learns
+ *     (measured: chance accuracy after 20 epochs on a synthetic task that He init learns in 5).</li>
  * </ol>
  * The output is log-probabilities [N, numClasses]: train it with {@link minifig.nn.NLLLoss}, not with a
  * cross-entropy that applies softmax again. State-dict names: conv1.weight, conv1.bias, conv2.weight,
@@ -82,6 +85,19 @@ public final class CustomNet extends Module {
                 uses[3], new ReLU(), uses[4], new ReLU(),
                 new GlobalAvgPool2d(), new Flatten(),
                 fc1, new ReLU(), fc2, new LogSoftmax());
+    }
+
+    /**
+     * Rescales every weight (not the biases) by sqrt(6): the same draws then follow He uniform
+     * U(-sqrt(6/fanIn), sqrt(6/fanIn)), the variance that keeps ReLU activations from shrinking layer by layer.
+     */
+    public CustomNet heInit() {
+        for (var p : params()) {
+            if (!p.decay) continue;
+            float[] w = p.value.data;
+            for (int i = 0; i < w.length; i++) w[i] *= (float) Math.sqrt(6);
+        }
+        return this;
     }
 
     /** The shared conv2 (the first of its five uses; all five hold the same Params). */

@@ -23,7 +23,7 @@ public final class Models {
     public static Module create(String name, int numClasses, int inChannels, long seed) {
         if (numClasses <= 0) throw new BadInputException("model '" + name + "': number of classes must be positive, got " + numClasses);
         if (inChannels <= 0) throw new BadInputException("model '" + name + "': input channels must be positive, got " + inChannels);
-        if (CustomNet.NAME.equals(name)) return new CustomNet(inChannels, numClasses, new Random(seed));
+        if (CustomNet.NAME.equals(name)) return new CustomNet(inChannels, numClasses, new Random(seed)).heInit();
         return new ResNet(config(name), numClasses, inChannels, seed);
     }
 

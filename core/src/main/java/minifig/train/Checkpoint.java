@@ -79,6 +79,11 @@ public final class Checkpoint {
         Safetensors.write(file, model.stateDict().tensors(), metadata);
     }
 
+    /** Copies a checkpoint file atomically (the copy appears whole or not at all). */
+    public static void copy(Path from, Path to) {
+        minifig.io.AtomicFiles.write(to, out -> Files.copy(from, out));
+    }
+
     /** Path of the optimizer file that goes with checkpoint {@code file}. */
     public static Path optimizerFile(Path file) {
         String name = file.getFileName().toString().replaceFirst("\\.safetensors$", "");

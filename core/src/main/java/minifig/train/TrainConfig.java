@@ -19,6 +19,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param augment      standard | light | none
  * @param schedule     step | cosine | constant; stepSize/gamma for step; warmup epochs for any of them
  * @param headLrScale  learning-rate multiplier of a new head relative to the backbone (fine-tuning)
+ * @param cacheViews   augmented views per training photo in the feature cache (finetune head|last-stage)
  * @param patience     stop when validation accuracy has not improved for this many epochs (0 = never)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -27,13 +28,14 @@ public record TrainConfig(
         String data, String split, String splitFile, double valFraction,
         int epochs, int batchSize, double lr, double momentum, double weightDecay, boolean nesterov,
         String schedule, int stepSize, double gamma, int warmup,
-        int imageSize, int resize, String augment, double headLrScale, int patience,
+        int imageSize, int resize, String augment, double headLrScale, int cacheViews, int patience,
         long seed, int threads, String out) {
 
     /** One line per setting, for the start of a run. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format("model        %s%s%n", model, weights == null ? " (random init)" : " from " + weights + ", fine-tune " + finetune));
+        sb.append(String.format("model        %s%s%n", model, weights == null ? " (random init)" : " from " + weights + ", fine-tune " + finetune
+                + (finetune.equals("all") ? "" : ", feature cache of " + cacheViews + " views per photo")));
         sb.append(String.format("data         %s%n", data));
         sb.append(String.format("split        %s%s, validation %.0f%% of train%n", split, splitFile == null ? "" : " " + splitFile, valFraction * 100));
         sb.append(String.format("images       %dx%d (resize %d), augmentation %s%n", imageSize, imageSize, resize, augment));

@@ -30,6 +30,7 @@ import minifig.io.AtomicFiles;
 import minifig.io.Metadata;
 import minifig.models.ImageNorm;
 import minifig.models.Models;
+import minifig.models.ResNet;
 import minifig.nn.Loss;
 import minifig.nn.Module;
 import minifig.optim.LrSchedule;
@@ -63,11 +64,18 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final PrintStream out;
     private final boolean progress;
+    private java.util.function.Consumer<EpochRow> onEpoch = r -> {};
 
     public Trainer(TrainConfig cfg, PrintStream out, boolean progress) {
         this.cfg = cfg;
         this.out = out;
         this.progress = progress;
+    }
+
+    /** Called after each epoch once its checkpoints and metrics are on disk (e.g. to snapshot or watch a run). */
+    public Trainer onEpoch(java.util.function.Consumer<EpochRow> listener) {
+        this.onEpoch = listener;
+        return this;
     }
 
     /** The preprocessing a model is trained with at input side {@code imageSize}. */
@@ -111,10 +119,29 @@ public final class Trainer {
         out.printf(Locale.ROOT, "data         %d classes: %d train (%d for training, %d validation), %d test%n",
                 labels.size(), split.train().size(), fold.train().size(), fold.val().size(), split.test().size());
 
-        Module model = Models.create(cfg.model(), labels.size(), cfg.seed());
         Preprocessing pp = preprocessing(cfg.model(), cfg.imageSize(), cfg.resize());
+        Module model;
+        SGD sgd;
+        String cacheStage = null;
+        if (cfg.weights() != null) {
+            ResNet r = pretrained(cfg, labels.size());
+            cacheStage = switch (cfg.finetune()) {
+                case "head" -> "pool";
+                case "last-stage" -> "layer3";
+                case "all" -> null;
+                default -> throw new BadInputException("--finetune: expected head, last-stage or all, found '" + cfg.finetune() + "'");
+            };
+            if (cacheStage != null) r.freezeThrough(cacheStage);
+            // Batches of 32 from ~290 photos give noisy batch statistics that would drift far from ImageNet's:
+            // every BatchNorm keeps its pretrained running statistics (gamma and beta of trained stages still learn).
+            r.freezeAllBatchNormStats(true);
+            sgd = r.sgd(cfg.lr(), cfg.headLrScale(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
+            model = r;
+        } else {
+            model = Models.create(cfg.model(), labels.size(), cfg.seed());
+            sgd = new SGD(model.params(), cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
+        }
         Loss loss = Inference.lossFor(model);
-        SGD sgd = new SGD(model.params(), cfg.lr(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
         LrSchedule schedule = schedule(cfg);
 
         List<EpochRow> history = new ArrayList<>();
@@ -148,6 +175,7 @@ public final class Trainer {
             throw new BadInputException("--out " + runDir + ": cannot create the run folder (" + e.getMessage() + ")");
         }
         AtomicFiles.writeString(runDir.resolve("config.json"), toJson(cfg));
+        if (resume != null) carryBestOver(resume, runDir.resolve("best.safetensors"), bestEpoch);
 
         long tc = System.nanoTime();
         List<Sample> all = new ArrayList<>(split.train());
@@ -161,6 +189,21 @@ public final class Trainer {
                 .augmentation(augmentation(cfg.augment())).shuffle(true).dropLast(dropLast).seed(cfg.seed()).build();
         DataLoader valLoader = fold.val().isEmpty() ? null
                 : DataLoader.builder(fold.val(), labels, cache, pp).batchSize(cfg.batchSize()).build();
+        FeatureCache trainFeatures = null, valFeatures = null;
+        if (cacheStage != null) {
+            ResNet r = (ResNet) model;
+            long tf = System.nanoTime();
+            DataLoader views = DataLoader.builder(fold.train(), labels, cache, pp).batchSize(cfg.batchSize())
+                    .augmentation(augmentation(cfg.augment())).seed(cfg.seed()).build();
+            int viewCount = augmentation(cfg.augment()) == null ? 1 : Math.max(1, cfg.cacheViews());
+            try (ProgressBar bar = progressBar("features", viewCount * fold.train().size())) {
+                trainFeatures = FeatureCache.build(r, cacheStage, views, viewCount, bar == null ? null : bar::stepTo);
+            }
+            if (valLoader != null) valFeatures = FeatureCache.build(r, cacheStage, valLoader, 1, null);
+            out.printf(Locale.ROOT, "features     %s output %s cached for %d views x %d photos + %d validation in %.1fs (%d MB)%n",
+                    cacheStage, java.util.Arrays.toString(trainFeatures.featureShape), viewCount, fold.train().size(),
+                    fold.val().size(), (System.nanoTime() - tf) / 1e9, (trainFeatures.bytes() + (valFeatures == null ? 0 : valFeatures.bytes())) >> 20);
+        }
 
         Path lastFile = runDir.resolve("last.safetensors"), bestFile = runDir.resolve("best.safetensors");
         int sinceBest = 0;
@@ -170,19 +213,28 @@ public final class Trainer {
             long te = System.nanoTime();
             double lossSum = 0;
             int seen = 0, correct = 0, batchNo = 0;
-            try (DataLoader.Epoch batches = trainLoader.epoch(epoch - 1);
+            Iterable<Batch> batches;
+            DataLoader.Epoch loaderEpoch = null;
+            if (trainFeatures != null) {
+                batches = trainFeatures.epoch(epoch - 1, cfg.batchSize(), cfg.seed(), dropLast);
+            } else {
+                batches = loaderEpoch = trainLoader.epoch(epoch - 1);
+            }
+            String from = cacheStage == null ? null : ResNet.stageAfter(cacheStage);
+            try (DataLoader.Epoch closeMe = loaderEpoch;
                  ProgressBar bar = progressBar("epoch " + epoch + "/" + cfg.epochs(), trainLoader.batchesPerEpoch())) {
                 for (Batch b : batches) {
                     batchNo++;
                     model.zeroGrad();
-                    Tensor y = model.forward(b.images(), true);
+                    Tensor y = from == null ? model.forward(b.images(), true) : ((ResNet) model).forwardFrom(b.images(), from, true);
                     float l = loss.forward(y, b.labels());
                     if (!Float.isFinite(l)) {
                         throw new BadInputException(String.format(Locale.ROOT,
                                 "training diverged: loss is %s at epoch %d batch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
                                 l, epoch, batchNo, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
                     }
-                    model.backward(loss.backward());
+                    Tensor dy = loss.backward();
+                    if (model instanceof ResNet r) r.backwardParams(dy); else model.backward(dy);
                     sgd.step();
                     lossSum += (double) l * b.size();
                     seen += b.size();
@@ -194,7 +246,8 @@ public final class Trainer {
                 }
             }
             double trainSec = (System.nanoTime() - te) / 1e9;
-            Inference.Outputs val = valLoader == null ? null : Inference.run(model, valLoader);
+            Inference.Outputs val = valLoader == null ? null
+                    : valFeatures != null ? valFeatures.evaluate((ResNet) model, loss, cfg.batchSize()) : Inference.run(model, valLoader);
             double valAcc = val == null ? Double.NaN : val.accuracy(), valLoss = val == null ? Double.NaN : val.meanLoss();
             EpochRow row = new EpochRow(epoch, lossSum / seen, (double) correct / seen, valLoss, valAcc, lr,
                     seen / trainSec, priorSeconds + (System.nanoTime() - t0) / 1e9);
@@ -215,6 +268,7 @@ public final class Trainer {
             Checkpoint.save(lastFile, model, meta);
             if (improved) Checkpoint.save(bestFile, model, meta);
             writeMetrics(runDir, history);
+            onEpoch.accept(row);
             if (cfg.patience() > 0 && sinceBest >= cfg.patience()) {
                 out.printf("early stop   no validation improvement for %d epochs%n", cfg.patience());
                 break;
@@ -234,6 +288,32 @@ public final class Trainer {
         out.printf(Locale.ROOT, "time         %s%n", duration((System.nanoTime() - t0) / 1e9));
         out.printf(Locale.ROOT, "test accuracy: %.4f (%d/%d)%n", ev.accuracy(), ev.correct, ev.n);
         return new Result(runDir, bestFile, ev, test, history, bestEpoch);
+    }
+
+    /**
+     * A resumed run continues its best-so-far choice, so it needs that checkpoint too: the best.safetensors
+     * beside the resumed one (copied when the new run writes into another folder).
+     */
+    private static void carryBestOver(Path resume, Path best, int bestEpoch) {
+        Path source = resume.toAbsolutePath().resolveSibling("best.safetensors");
+        if (Files.exists(best) || bestEpoch == 0) return;
+        if (!Files.exists(source)) {
+            throw new BadInputException(resume + ": --resume needs best.safetensors (epoch " + bestEpoch + ") beside it, found none");
+        }
+        Checkpoint.copy(source, best);
+    }
+
+    /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
+    static ResNet pretrained(TrainConfig cfg, int numClasses) {
+        Path file = Path.of(cfg.weights());
+        Checkpoint pre = Checkpoint.load(file);
+        if (!pre.arch.equals(cfg.model())) {
+            throw new BadInputException(file + ": metadata 'arch': expected " + cfg.model() + " weights for --model "
+                    + cfg.model() + ", found " + pre.arch);
+        }
+        ResNet r = (ResNet) pre.model();
+        r.replaceHead(numClasses, cfg.seed());
+        return r;
     }
 
     private Metadata checkpointMetadata(LabelSet labels, Preprocessing pp, int epoch, EpochRow row,

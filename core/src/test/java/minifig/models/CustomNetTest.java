@@ -94,13 +94,9 @@ class CustomNetTest {
     @Test
     void wholeNetGradientsMatchFiniteDifferences() {
         Random rng = new Random(5);
-        CustomNet net = new CustomNet(2, 3, rng);
         // PyTorch's default init shrinks signals ~1.7x per layer, so the input gradient of this 9-layer stack
-        // would sit near the float32 resolution of the output; scale weights to He init (x sqrt(6)) to keep
-        // activations and gradients O(1), as training does with a proper init.
-        for (Param p : net.params()) {
-            if (p.decay) for (int i = 0; i < p.size(); i++) p.value.data[i] *= (float) Math.sqrt(6);
-        }
+        // would sit near the float32 resolution of the output; He init keeps activations and gradients O(1).
+        CustomNet net = new CustomNet(2, 3, rng).heInit();
         Tensor x = GradCheck.randn(rng, 2, 2, 6, 6);   // 6x6 -> 3x3 -> 1x1: all five conv2 uses see data
         net.zeroGrad();
         Tensor y = net.forward(x, true);
