@@ -29,10 +29,12 @@ public final class GemmBlocked {
     public static final int NR = 3 * V;
 
     /**
-     * The default blocking for Zen 3/4 (32 KB L1d, 512 KB-1 MB L2 per core): KC = 256 keeps a 24 KB B
-     * micro-panel in L1; MC x NC = 72 x 1008 floats (290 KB) of C plus a 74 KB A block stay in L2.
+     * The default blocking, measured on Zen 3 (32 KB L1d, 512 KB L2 per core, docs/gemm.md): a long k block
+     * (KC = 1024) matters most, because every k block re-reads and re-writes the C tile, and those C
+     * accesses, not the FMAs, were the bottleneck with KC = 256. The B micro-panel (KC x NR, 96 KB) then
+     * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads.
      */
-    public static final GemmBlocked DEFAULT = new GemmBlocked(72, 256, 1008);
+    public static final GemmBlocked DEFAULT = new GemmBlocked(240, 1024, 1008);
 
     /** Below this many multiply-adds (M*N*K) one thread does the whole product: a fork costs ~10-50 µs. */
     static final long PARALLEL_MIN_WORK = 1L << 21;
@@ -57,10 +59,12 @@ public final class GemmBlocked {
     /** Per-thread packing buffers (ap, bp, edge tile), grown on demand and reused across calls. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    private float[][] buffers(int K) {
+    /** Buffers for a K-deep product over at most nCols columns; grown on demand, never shrunk. */
+    private float[][] buffers(int K, int nCols) {
         float[][] b = BUFFERS.get();
-        if (b[0].length < mc * kc) b[0] = new float[mc * kc];
-        if (b[1].length < K * nc) b[1] = new float[K * nc];
+        int bSize = K * Math.min(nc, roundUp(nCols, NR));
+        if (b[0].length < mc * Math.min(kc, K)) b[0] = new float[mc * Math.min(kc, K)];
+        if (b[1].length < bSize) b[1] = new float[bSize];
         if (b[2].length < MR * NR) b[2] = new float[MR * NR];
         return b;
     }
@@ -81,6 +85,13 @@ public final class GemmBlocked {
             if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(C, offC + i * ldc, offC + i * ldc + N, 0f);
             return;
         }
+        run(transA, transB, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate, threads);
+    }
+
+    /** Splits the product over threads. */
+    private void run(boolean transA, boolean transB, int M, int N, int K,
+                     float[] A, int offA, int lda, float[] B, int offB, int ldb,
+                     float[] C, int offC, int ldc, boolean accumulate, int threads) {
         long work = (long) M * N * K;
         int tilesM = (M + MR - 1) / MR, tilesN = (N + NR - 1) / NR;
         int t = work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.max(tilesM, tilesN));
@@ -102,7 +113,7 @@ public final class GemmBlocked {
     private void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                        float[] A, int offA, int lda, float[] B, int offB, int ldb,
                        float[] C, int offC, int ldc, boolean accumulate) {
-        float[][] buf = buffers(K);
+        float[][] buf = buffers(K, n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         for (int jc = n0; jc < n1; jc += nc) {
             int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
