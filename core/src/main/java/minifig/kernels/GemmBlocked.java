@@ -34,7 +34,7 @@ public final class GemmBlocked {
      * accesses, not the FMAs, were the bottleneck with KC = 256. The B micro-panel (KC x NR, 96 KB) then
      * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads.
      */
-    public static final GemmBlocked DEFAULT = new GemmBlocked(240, 1024, 1008);
+    public static final GemmBlocked DEFAULT = new GemmBlocked(480, 1024, 1008);
 
     /** Below this many multiply-adds (M*N*K) one thread does the whole product: a fork costs ~10-50 µs. */
     static final long PARALLEL_MIN_WORK = 1L << 21;
@@ -113,13 +113,18 @@ public final class GemmBlocked {
     private void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                        float[] A, int offA, int lda, float[] B, int offB, int ldb,
                        float[] C, int offC, int ldc, boolean accumulate) {
-        float[][] buf = buffers(K, n1 - n0);
+        boolean packPerPanel = m1 - m0 <= mc;
+        float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         for (int jc = n0; jc < n1; jc += nc) {
             int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
-            // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below.
-            for (int pc = 0; pc < K; pc += kc) {
-                packB(transB, B, offB, ldb, pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
+            // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below. With a
+            // single row block there is no reuse to win, so each panel is packed right before its use
+            // instead, while it is hot in L1/L2 (small-M conv GEMMs: 64 x 3136 x 576 and the like).
+            if (!packPerPanel) {
+                for (int pc = 0; pc < K; pc += kc) {
+                    packB(transB, B, offB, ldb, pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
+                }
             }
             for (int ic = m0; ic < m1; ic += mc) {
                 int mcb = Math.min(mc, m1 - ic);
@@ -132,6 +137,10 @@ public final class GemmBlocked {
                     for (int jr = 0; jr < ncb; jr += NR) {
                         int nr = Math.min(NR, ncb - jr);
                         int bOff = pc * ncPadded + jr * kcb;
+                        if (packPerPanel) {
+                            packB(transB, B, offB, ldb, pc, kcb, jc + jr, nr, bp, 0);
+                            bOff = 0;
+                        }
                         for (int ir = 0; ir < mcb; ir += MR) {
                             int mr = Math.min(MR, mcb - ir);
                             int aOff = ir * kcb;
@@ -166,6 +175,15 @@ public final class GemmBlocked {
                     int src = offA + (pc + p) * lda + ic + ir, dst = base + p * MR;
                     for (int i = 0; i < mr; i++) ap[dst + i] = A[src + i];
                     for (int i = mr; i < MR; i++) ap[dst + i] = 0f;
+                }
+            } else if (mr == MR) {
+                // Three row streams in, one sequential stream out (writing each row at stride MR was slower).
+                int r0 = offA + (ic + ir) * lda + pc, r1 = r0 + lda, r2 = r1 + lda;
+                for (int p = 0; p < kcb; p++) {
+                    int dst = base + p * MR;
+                    ap[dst] = A[r0 + p];
+                    ap[dst + 1] = A[r1 + p];
+                    ap[dst + 2] = A[r2 + p];
                 }
             } else {
                 for (int i = 0; i < mr; i++) {
