@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernel. docs/gemm.md explains each step and what it measured; {@link GemmNaive} is the specification.
  *
  * <pre>
- * for jc in N step NC                        B block  KC x NC   lives in L3
- *   for pc in K step KC      pack B -> bp    (op(B) read here, so Bᵀ costs nothing later)
- *     for ic in M step MC    pack A -> ap    A block  MC x KC   lives in L2 (op(A) read here)
- *       for jr in NC step NR                 B micro-panel KC x NR stays in L1
- *         for ir in MC step MR               A micro-panel KC x MR streams from L2
+ * for jc in N step NC         pack B[0:K, jc:jc+NC] -> bp   (op(B) read here, so Bᵀ costs nothing later)
+ *   for ic in M step MC                                    C block MC x NC stays in L2 over the k loop
+ *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (op(A) read here)
+ *       for jr in NC step NR                               B micro-panel KC x NR stays in L1
+ *         for ir in MC step MR                             A micro-panel KC x MR streams from L2
  *           micro-kernel: C[MR, NR] (+)= ap-panel · bp-panel, MR x NR accumulators in registers
  * </pre>
  *
@@ -24,12 +24,17 @@ public final class GemmBlocked {
     /** Floats per vector: 8 with AVX2, 16 with AVX-512. */
     static final int V = S.length();
     /** Micro-tile rows: MR broadcasts of A per k step. */
-    public static final int MR = 4;
-    /** Micro-tile columns: two vectors of B per k step (MR x 2 accumulators). */
-    public static final int NR = 2 * V;
+    public static final int MR = 3;
+    /** Micro-tile columns: three vectors of B per k step (MR x 3 accumulators). */
+    public static final int NR = 3 * V;
 
-    /** The tuned default blocking (docs/gemm.md). */
-    public static final GemmBlocked DEFAULT = new GemmBlocked(128, 256, 4096);
+    /**
+     * The default blocking, measured on Zen 3 (32 KB L1d, 512 KB L2 per core, docs/gemm.md): a long k block
+     * (KC = 1024) matters most, because every k block re-reads and re-writes the C tile, and those C
+     * accesses, not the FMAs, were the bottleneck with KC = 256. The B micro-panel (KC x NR, 96 KB) then
+     * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads.
+     */
+    public static final GemmBlocked DEFAULT = new GemmBlocked(480, 1024, 1008);
 
     /** Below this many multiply-adds (M*N*K) one thread does the whole product: a fork costs ~10-50 µs. */
     static final long PARALLEL_MIN_WORK = 1L << 21;
@@ -54,10 +59,12 @@ public final class GemmBlocked {
     /** Per-thread packing buffers (ap, bp, edge tile), grown on demand and reused across calls. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    private float[][] buffers() {
+    /** Buffers for a K-deep product over at most nCols columns; grown on demand, never shrunk. */
+    private float[][] buffers(int K, int nCols) {
         float[][] b = BUFFERS.get();
-        if (b[0].length < mc * kc) b[0] = new float[mc * kc];
-        if (b[1].length < kc * nc) b[1] = new float[kc * nc];
+        int bSize = K * Math.min(nc, roundUp(nCols, NR));
+        if (b[0].length < mc * Math.min(kc, K)) b[0] = new float[mc * Math.min(kc, K)];
+        if (b[1].length < bSize) b[1] = new float[bSize];
         if (b[2].length < MR * NR) b[2] = new float[MR * NR];
         return b;
     }
@@ -78,6 +85,13 @@ public final class GemmBlocked {
             if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(C, offC + i * ldc, offC + i * ldc + N, 0f);
             return;
         }
+        run(transA, transB, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate, threads);
+    }
+
+    /** Splits the product over threads. */
+    private void run(boolean transA, boolean transB, int M, int N, int K,
+                     float[] A, int offA, int lda, float[] B, int offB, int ldb,
+                     float[] C, int offC, int ldc, boolean accumulate, int threads) {
         long work = (long) M * N * K;
         int tilesM = (M + MR - 1) / MR, tilesN = (N + NR - 1) / NR;
         int t = work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.max(tilesM, tilesN));
@@ -99,20 +113,34 @@ public final class GemmBlocked {
     private void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
                        float[] A, int offA, int lda, float[] B, int offB, int ldb,
                        float[] C, int offC, int ldc, boolean accumulate) {
-        float[][] buf = buffers();
+        boolean packPerPanel = m1 - m0 <= mc;
+        float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         for (int jc = n0; jc < n1; jc += nc) {
-            int ncb = Math.min(nc, n1 - jc);
-            for (int pc = 0; pc < K; pc += kc) {
-                int kcb = Math.min(kc, K - pc);
-                boolean add = accumulate || pc > 0;
-                packB(transB, B, offB, ldb, pc, kcb, jc, ncb, bp);
-                for (int ic = m0; ic < m1; ic += mc) {
-                    int mcb = Math.min(mc, m1 - ic);
+            int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
+            // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below. With a
+            // single row block there is no reuse to win, so each panel is packed right before its use
+            // instead, while it is hot in L1/L2 (small-M conv GEMMs: 64 x 3136 x 576 and the like).
+            if (!packPerPanel) {
+                for (int pc = 0; pc < K; pc += kc) {
+                    packB(transB, B, offB, ldb, pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
+                }
+            }
+            for (int ic = m0; ic < m1; ic += mc) {
+                int mcb = Math.min(mc, m1 - ic);
+                // The k blocks run innermost over a fixed C block (mc x nc, sized to stay in L2), so the
+                // micro-kernels' C reads and writes hit L2 instead of missing to L3 or memory.
+                for (int pc = 0; pc < K; pc += kc) {
+                    int kcb = Math.min(kc, K - pc);
+                    boolean add = accumulate || pc > 0;
                     packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap);
                     for (int jr = 0; jr < ncb; jr += NR) {
                         int nr = Math.min(NR, ncb - jr);
-                        int bOff = jr * kcb;
+                        int bOff = pc * ncPadded + jr * kcb;
+                        if (packPerPanel) {
+                            packB(transB, B, offB, ldb, pc, kcb, jc + jr, nr, bp, 0);
+                            bOff = 0;
+                        }
                         for (int ir = 0; ir < mcb; ir += MR) {
                             int mr = Math.min(MR, mcb - ir);
                             int aOff = ir * kcb;
@@ -148,6 +176,15 @@ public final class GemmBlocked {
                     for (int i = 0; i < mr; i++) ap[dst + i] = A[src + i];
                     for (int i = mr; i < MR; i++) ap[dst + i] = 0f;
                 }
+            } else if (mr == MR) {
+                // Three row streams in, one sequential stream out (writing each row at stride MR was slower).
+                int r0 = offA + (ic + ir) * lda + pc, r1 = r0 + lda, r2 = r1 + lda;
+                for (int p = 0; p < kcb; p++) {
+                    int dst = base + p * MR;
+                    ap[dst] = A[r0 + p];
+                    ap[dst + 1] = A[r1 + p];
+                    ap[dst + 2] = A[r2 + p];
+                }
             } else {
                 for (int i = 0; i < mr; i++) {
                     int src = offA + (ic + ir + i) * lda + pc, dst = base + i;
@@ -161,14 +198,14 @@ public final class GemmBlocked {
     }
 
     /**
-     * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels: bp[(jr/NR)*kcb*NR + p*NR + j], columns past
-     * the edge zero. Without transB each k step is two vector copies; with transB (B stored [N, K]) each
+     * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels: bp[bpOff + (jr/NR)*kcb*NR + p*NR + j], columns past
+     * the edge zero. Without transB each k step is three vector copies; with transB (B stored [N, K]) each
      * panel column is a contiguous run of B's row.
      */
-    static void packB(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int jc, int ncb, float[] bp) {
+    static void packB(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
         for (int jr = 0; jr < ncb; jr += NR) {
             int nr = Math.min(NR, ncb - jr);
-            int base = jr * kcb;
+            int base = bpOff + jr * kcb;
             if (transB) {
                 for (int j = 0; j < nr; j++) {
                     int src = offB + (jc + jr + j) * ldb + pc, dst = base + j;
@@ -182,6 +219,7 @@ public final class GemmBlocked {
                     int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
                     FloatVector.fromArray(S, B, src).intoArray(bp, dst);
                     FloatVector.fromArray(S, B, src + V).intoArray(bp, dst + V);
+                    FloatVector.fromArray(S, B, src + 2 * V).intoArray(bp, dst + 2 * V);
                 }
             } else {
                 for (int p = 0; p < kcb; p++) {
@@ -195,78 +233,47 @@ public final class GemmBlocked {
 
     /**
      * The micro-kernel: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p ap[p, 0:MR] x bp[p, 0:NR].
-     * Per k step: two vector loads of B, MR broadcasts of A, 2*MR independent FMAs into register accumulators.
-     * 4 x 2 vectors (8 accumulators) is the largest tile C2 keeps in the 16 AVX2 registers without spilling:
-     * a 6 x 2 tile spills one accumulator to the stack every k step and runs at half speed (docs/gemm.md).
-     * The k loop is unrolled by two to halve the loop overhead; indices are computed from p so C2 can
-     * prove the accesses in bounds once per loop.
+     * Per k step: three vector loads of B, three broadcasts of A, nine independent FMAs into register
+     * accumulators. 3 x 3 vectors is what C2 keeps in the 16 AVX2 registers without spilling (9 accumulators
+     * + 3 B + broadcasts); a 6 x 2 tile spills an accumulator to the stack every k step and runs at half
+     * speed, and unrolling the k loop by hand makes C2 spill too (docs/gemm.md). Indices are computed from p
+     * in a counted loop so C2 removes the bounds checks.
      */
     static void kernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int p = 0;
-        for (; p + 1 < kcb; p += 2) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        for (int p = 0; p < kcb; p++) {
             int ao = aOff + p * MR, bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * V);
             FloatVector a = FloatVector.broadcast(S, ap[ao]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
             a = FloatVector.broadcast(S, ap[ao + 1]);
             c10 = a.fma(b0, c10);
             c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
             a = FloatVector.broadcast(S, ap[ao + 2]);
             c20 = a.fma(b0, c20);
             c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            b0 = FloatVector.fromArray(S, bp, bo + NR);
-            b1 = FloatVector.fromArray(S, bp, bo + NR + V);
-            a = FloatVector.broadcast(S, ap[ao + MR]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ao + MR + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ao + MR + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ao + MR + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
+            c22 = a.fma(b2, c22);
         }
-        if (p < kcb) {
-            int ao = aOff + p * MR, bo = bOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
-            FloatVector a = FloatVector.broadcast(S, ap[ao]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-        }
-        store(C, cOff, c00, c01, add);
-        store(C, cOff + ldc, c10, c11, add);
-        store(C, cOff + 2 * ldc, c20, c21, add);
-        store(C, cOff + 3 * ldc, c30, c31, add);
+        store(C, cOff, c00, c01, c02, add);
+        store(C, cOff + ldc, c10, c11, c12, add);
+        store(C, cOff + 2 * ldc, c20, c21, c22, add);
     }
 
-    private static void store(float[] C, int off, FloatVector v0, FloatVector v1, boolean add) {
+    private static void store(float[] C, int off, FloatVector v0, FloatVector v1, FloatVector v2, boolean add) {
         if (add) {
             v0 = v0.add(FloatVector.fromArray(S, C, off));
             v1 = v1.add(FloatVector.fromArray(S, C, off + V));
+            v2 = v2.add(FloatVector.fromArray(S, C, off + 2 * V));
         }
         v0.intoArray(C, off);
         v1.intoArray(C, off + V);
+        v2.intoArray(C, off + 2 * V);
     }
 }
