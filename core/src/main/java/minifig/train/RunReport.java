@@ -333,7 +333,7 @@ public final class RunReport {
                 RgbImage img = ImageDecoder.decode(file);
                 if (img.shorterSide() > thumbnailSide) img = Resize.shorterSide(img, thumbnailSide, Resize.Filter.TRIANGLE);
                 return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg(img, 0.85f));
-            } catch (BadInputException | IOException e) {
+            } catch (IOException | RuntimeException e) {
                 return null;   // one unreadable photo must not cost the whole report
             }
         }
