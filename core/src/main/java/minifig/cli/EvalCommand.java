@@ -23,6 +23,7 @@ import minifig.train.Checkpoint;
 import minifig.train.EvalReport;
 import minifig.train.Evaluation;
 import minifig.train.Inference;
+import minifig.train.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -95,7 +96,14 @@ public final class EvalCommand implements Callable<Integer> {
         Evaluation ev = EvalReport.evaluation(labels, o);
         if (out != null) {
             Files.createDirectories(out);
-            EvalReport.write(out, "eval", labels, o, ev);
+            EvalReport.write(out, labels, o, ev);
+            Map<String, Object> about = new LinkedHashMap<>();
+            about.put("checkpoint", checkpoint.toAbsolutePath().toString());
+            about.put("arch", ck.arch);
+            about.put("epoch", ck.epoch());
+            about.put("evaluated", what);
+            RunReport.write(out, "minifig eval: " + checkpoint.getFileName() + " on " + what, about, ev,
+                    EvalReport.misclassified(labels, o), RunReport.photoFiles(o.samples()));
         }
         if (json) {
             Map<String, Object> j = new LinkedHashMap<>(ev.toJson());
@@ -107,7 +115,9 @@ public final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "checkpoint %s (%s, %d classes, epoch %d) on %s%n%n", checkpoint, ck.arch,
                     labels.size(), ck.epoch(), what);
             System.out.print(ev.format());
-            if (out != null) System.out.println("\nwrote eval.txt, eval.json, confusion.csv, confusion.png, misclassified.csv to " + out);
+            if (out != null) {
+                System.out.println("\nwrote eval.txt, eval.json, confusion.csv, confusion.png, misclassified.csv, report.html to " + out);
+            }
         }
         return 0;
     }

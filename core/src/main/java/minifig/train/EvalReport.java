@@ -45,12 +45,12 @@ public final class EvalReport {
         return misses;
     }
 
-    /** Writes {prefix}-eval.txt, {prefix}-eval.json, confusion.csv, confusion.png and misclassified.csv. */
-    public static void write(Path dir, String prefix, LabelSet labels, Inference.Outputs o, Evaluation ev) {
-        AtomicFiles.writeString(dir.resolve(prefix + "-eval.txt"), ev.format());
+    /** Writes eval.txt, eval.json, confusion.csv, confusion.png and misclassified.csv into {@code dir}. */
+    public static void write(Path dir, LabelSet labels, Inference.Outputs o, Evaluation ev) {
+        AtomicFiles.writeString(dir.resolve("eval.txt"), ev.format());
         Map<String, Object> json = new LinkedHashMap<>(ev.toJson());
         json.put("misclassified", misclassified(labels, o));
-        AtomicFiles.writeString(dir.resolve(prefix + "-eval.json"), Trainer.toJson(json));
+        AtomicFiles.writeString(dir.resolve("eval.json"), Trainer.toJson(json));
         AtomicFiles.writeString(dir.resolve("confusion.csv"), ev.confusionCsv());
         StringBuilder sb = new StringBuilder("path,actual,predicted,probability\n");
         for (Miss m : misclassified(labels, o)) {

@@ -284,7 +284,16 @@ public final class Trainer {
         DataLoader testLoader = DataLoader.builder(split.test(), labels, cache, pp).batchSize(cfg.batchSize()).build();
         Inference.Outputs test = Inference.run(bestModel, testLoader);
         Evaluation ev = EvalReport.evaluation(labels, test);
-        EvalReport.write(runDir, "test", labels, test, ev);
+        EvalReport.write(runDir, labels, test, ev);
+        RunReport.builder("minifig train: " + cfg.model() + " on " + cfg.split() + " (test part, best epoch " + bestEpoch + ")")
+                .config(RunReport.configMap(cfg))
+                .chart("loss", runDir.resolve("loss.png"))
+                .chart("accuracy", runDir.resolve("accuracy.png"))
+                .confusionImage(runDir.resolve("confusion.png"))
+                .evaluation(ev)
+                .history(history)
+                .misclassified(EvalReport.misclassified(labels, test), RunReport.photoFiles(test.samples())::get)
+                .write(runDir.resolve("report.html"));
         out.printf(Locale.ROOT, "time         %s%n", duration((System.nanoTime() - t0) / 1e9));
         out.printf(Locale.ROOT, "test accuracy: %.4f (%d/%d)%n", ev.accuracy(), ev.correct, ev.n);
         return new Result(runDir, bestFile, ev, test, history, bestEpoch);

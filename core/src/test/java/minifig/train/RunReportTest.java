@@ -174,7 +174,7 @@ class RunReportTest {
     @Test
     void historyTableAndConfigMapOfARecord() {
         TrainConfig cfg = new TrainConfig("custom", null, "all", "/data", "lego36", null, 0.1, 2, 16, 0.01, 0.9,
-                1e-4, false, "cosine", 10, 0.1, 0, 64, 73, "standard", 10, 0, 42, 2, "runs/x");
+                1e-4, false, "cosine", 10, 0.1, 0, 64, 73, "standard", 10, 8, 0, 42, 2, "runs/x");
         Map<String, Object> m = RunReport.configMap(cfg);
         assertEquals("custom", m.get("model"));
         assertEquals(42, ((Number) m.get("seed")).intValue());

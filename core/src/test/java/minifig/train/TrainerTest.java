@@ -93,7 +93,7 @@ class TrainerTest {
         Path out = tmp.resolve("files");
         Trainer.Result r = train(config(out, 2, 5), null);
         for (String f : List.of("config.json", "metrics.csv", "best.safetensors", "last.safetensors", "last.optim.safetensors",
-                "loss.png", "accuracy.png", "confusion.png", "confusion.csv", "test-eval.txt", "test-eval.json", "misclassified.csv")) {
+                "loss.png", "accuracy.png", "confusion.png", "confusion.csv", "eval.txt", "eval.json", "misclassified.csv", "report.html")) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }
         assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size());
