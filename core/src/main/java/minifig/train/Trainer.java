@@ -226,15 +226,10 @@ public final class Trainer {
                 for (Batch b : batches) {
                     batchNo++;
                     model.zeroGrad();
-                    Tensor y = from == null ? model.forward(b.images(), true) : ((ResNet) model).forwardFrom(b.images(), from, true);
+                    Tensor y = forward(model, from, b.images());
                     float l = loss.forward(y, b.labels());
-                    if (!Float.isFinite(l)) {
-                        throw new BadInputException(String.format(Locale.ROOT,
-                                "training diverged: loss is %s at epoch %d batch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
-                                l, epoch, batchNo, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
-                    }
-                    Tensor dy = loss.backward();
-                    if (model instanceof ResNet r) r.backwardParams(dy); else model.backward(dy);
+                    requireFinite(l, epoch, batchNo, lr, lastFile);
+                    backward(model, loss.backward());
                     sgd.step();
                     lossSum += (double) l * b.size();
                     seen += b.size();
@@ -310,6 +305,25 @@ public final class Trainer {
             throw new BadInputException(resume + ": --resume needs best.safetensors (epoch " + bestEpoch + ") beside it, found none");
         }
         Checkpoint.copy(source, best);
+    }
+
+    /** Training-mode forward of the whole net, or, with a feature cache, of the stages after the cached one. */
+    private static Tensor forward(Module model, String from, Tensor x) {
+        return from == null ? model.forward(x, true) : ((ResNet) model).forwardFrom(x, from, true);
+    }
+
+    /** Backward from dL/dlogits; a ResNet stops below its first trainable stage (no gradient for frozen inputs). */
+    private static void backward(Module model, Tensor dLogits) {
+        if (model instanceof ResNet r) r.backwardParams(dLogits);
+        else model.backward(dLogits);
+    }
+
+    /** A NaN or infinite loss ends training with a hint; the checkpoints on disk are from the last good epoch. */
+    private static void requireFinite(float loss, int epoch, int batch, double lr, Path lastFile) {
+        if (Float.isFinite(loss)) return;
+        throw new BadInputException(String.format(Locale.ROOT,
+                "training diverged: loss is %s at epoch %d batch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
+                loss, epoch, batch, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
     }
 
     /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
