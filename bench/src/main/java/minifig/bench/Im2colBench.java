@@ -42,17 +42,16 @@ public class Im2colBench {
 
     @Setup
     public void setup() {
-        String[] p = layer.split("_");
-        C = Integer.parseInt(p[1]);
-        H = Integer.parseInt(p[2]);
-        K = Integer.parseInt(p[4]);
-        stride = Integer.parseInt(p[5]);
-        pad = Integer.parseInt(p[6]);
-        int OH = Im2col.outSize(H, K, stride, pad);
+        ConvLayer l = ConvLayer.parse(layer);
+        C = l.C();
+        H = l.H();
+        K = l.K();
+        stride = l.stride();
+        pad = l.pad();
         Random r = new Random(7);
         x = new float[C * H * H];
         for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-        col = new float[C * K * K * OH * OH];
+        col = new float[l.CKK() * l.P()];
         for (int i = 0; i < col.length; i++) col[i] = r.nextFloat();
         dx = new float[x.length];
         Parallel.setThreads(threads);
