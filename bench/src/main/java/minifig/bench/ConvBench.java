@@ -44,21 +44,20 @@ public class ConvBench {
     @Param({"1", "2"})
     public int threads;
 
-    private int C, H, O, K, stride, pad, OH, P, CKK;
+    private int C, H, O, K, stride, pad, P, CKK;
     private float[] x, w, out, dOut, dW, dx, col;
 
     @Setup
     public void setup() {
-        String[] p = layer.split("_");
-        C = Integer.parseInt(p[1]);
-        H = Integer.parseInt(p[2]);
-        O = Integer.parseInt(p[3]);
-        K = Integer.parseInt(p[4]);
-        stride = Integer.parseInt(p[5]);
-        pad = Integer.parseInt(p[6]);
-        OH = Im2col.outSize(H, K, stride, pad);
-        P = OH * OH;
-        CKK = C * K * K;
+        ConvLayer l = ConvLayer.parse(layer);
+        C = l.C();
+        H = l.H();
+        O = l.O();
+        K = l.K();
+        stride = l.stride();
+        pad = l.pad();
+        P = l.P();
+        CKK = l.CKK();
         Random r = new Random(99);
         x = fill(r, batch * C * H * H);
         w = fill(r, O * CKK);
