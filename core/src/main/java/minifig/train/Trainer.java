@@ -120,6 +120,7 @@ public final class Trainer {
                 labels.size(), split.train().size(), fold.train().size(), fold.val().size(), split.test().size());
 
         Preprocessing pp = preprocessing(cfg.model(), cfg.imageSize(), cfg.resize());
+        augmentation(cfg.augment()); // a bad --augment fails here, before the run folder exists
         Module model;
         SGD sgd;
         String cacheStage = null;
@@ -263,6 +264,14 @@ public final class Trainer {
             } else {
                 sinceBest++;
             }
+            String broken = nonFinite(model);
+            if (broken != null || (val != null && !Double.isFinite(valLoss))) {
+                // A NaN can hide from the training loss (ReLU maps it to 0); never save such weights.
+                throw new BadInputException(String.format(Locale.ROOT,
+                        "training diverged: %s at epoch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
+                        broken != null ? "parameter '" + broken + "' is not finite" : "validation loss is " + valLoss, epoch, lr,
+                        Files.exists(lastFile) ? lastFile : "not written yet"));
+            }
             Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
             Checkpoint.saveOptimizer(lastFile, model, sgd, epoch);
             Checkpoint.save(lastFile, model, meta);
@@ -303,6 +312,14 @@ public final class Trainer {
         Checkpoint.copy(source, best);
     }
 
+    /** The name of the first state_dict tensor holding a NaN or infinity, or null when all are finite. */
+    static String nonFinite(Module model) {
+        for (var e : model.stateDict().tensors().entrySet()) {
+            for (float v : e.getValue().data) if (!Float.isFinite(v)) return e.getKey();
+        }
+        return null;
+    }
+
     /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
     static ResNet pretrained(TrainConfig cfg, int numClasses) {
         Path file = Path.of(cfg.weights());
@@ -311,7 +328,10 @@ public final class Trainer {
             throw new BadInputException(file + ": metadata 'arch': expected " + cfg.model() + " weights for --model "
                     + cfg.model() + ", found " + pre.arch);
         }
-        ResNet r = (ResNet) pre.model();
+        if (!(pre.model() instanceof ResNet r)) {
+            throw new BadInputException("--weights " + file + ": fine-tuning needs a ResNet --model, found " + cfg.model()
+                    + " (resume a custom run with --resume instead)");
+        }
         r.replaceHead(numClasses, cfg.seed());
         return r;
     }
