@@ -37,7 +37,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             String msg = userMessage(ex);
             if (msg == null) throw ex;
-            cmd.getErr().println("error: " + msg);
+            cmd.getErr().println("error: " + msg.strip().replaceAll("\\s*[\\r\\n]+\\s*", " "));
             return 2;
         });
         cl.setParameterExceptionHandler((ex, args) -> {

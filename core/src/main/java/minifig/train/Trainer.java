@@ -159,7 +159,12 @@ public final class Trainer {
             ck.restoreOptimizer(model, sgd);
             startEpoch = ck.epoch();
             JsonNode h = ck.json("history");
-            if (h != null) for (JsonNode r : h) history.add(JSON.convertValue(r, EpochRow.class));
+            try {
+                if (h != null) for (JsonNode r : h) history.add(JSON.convertValue(r, EpochRow.class));
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(resume + ": metadata 'history': expected a list of metrics rows, found an error ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
             JsonNode b = ck.json("best");
             if (b != null) {
                 bestEpoch = b.path("epoch").asInt();
@@ -175,6 +180,7 @@ public final class Trainer {
         } catch (java.io.IOException e) {
             throw new BadInputException("--out " + runDir + ": cannot create the run folder (" + e.getMessage() + ")");
         }
+        AtomicFiles.deleteStaleTemporaries(runDir); // left by a run killed mid-write
         AtomicFiles.writeString(runDir.resolve("config.json"), toJson(cfg));
         if (resume != null) carryBestOver(resume, runDir.resolve("best.safetensors"), bestEpoch);
 
@@ -273,9 +279,9 @@ public final class Trainer {
                         Files.exists(lastFile) ? lastFile : "not written yet"));
             }
             Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
-            Checkpoint.saveOptimizer(lastFile, model, sgd, epoch);
-            Checkpoint.save(lastFile, model, meta);
+            // best before last: a crash in between must not leave a last checkpoint naming a best that is not on disk.
             if (improved) Checkpoint.save(bestFile, model, meta);
+            Checkpoint.saveResumable(lastFile, model, meta, sgd, epoch);
             writeMetrics(runDir, history);
             onEpoch.accept(row);
             if (cfg.patience() > 0 && sinceBest >= cfg.patience()) {

@@ -46,19 +46,8 @@ class BadInputCliTest {
 
     /** A one-epoch custom-net train command; {@code more} replaces a default flag's value or adds a flag. */
     static String[] train(Path out, String... more) {
-        List<String> a = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--split", "published",
-                "--model", "custom", "--image-size", "16", "--epochs", "1", "--batch-size", "4", "--threads", "1",
-                "--no-progress", "--out", out.toString()));
-        for (int i = 0; i < more.length; i++) {
-            int at = a.indexOf(more[i]);
-            boolean valued = i + 1 < more.length && !more[i + 1].startsWith("--") || more[i].equals("--epochs");
-            if (at >= 0 && valued) a.set(at + 1, more[++i]);
-            else {
-                a.add(more[i]);
-                if (valued) a.add(more[++i]);
-            }
-        }
-        return a.toArray(new String[0]);
+        return Cli.args(List.of("train", "--data", data.toString(), "--split", "published", "--model", "custom", "--image-size", "16",
+                "--epochs", "1", "--batch-size", "4", "--threads", "1", "--no-progress", "--out", out.toString()), more);
     }
 
     static Path copyOf(Path dir, String name) throws IOException {
@@ -306,6 +295,37 @@ class BadInputCliTest {
         Path npy = tmp.resolve("x.npy");
         minifig.io.Npy.write(npy, new Tensor(1, 1, 16, 16));
         assertBadInputNoOutput(run("predict", "--checkpoint", ck.toString(), npy.toString()), npy + ": expected a float32 array [N,3,H,W]");
+    }
+
+    /** A checkpoint of this set's labels whose metadata entry {@code key} is replaced by {@code value}. */
+    static Path withMetadata(String name, String key, String value) {
+        Checkpoint base = Checkpoint.load(ck);
+        Metadata m = new Metadata();
+        base.metadata.asMap().forEach(m::put);
+        m.put(key, value);
+        Path f = tmp.resolve(name + ".safetensors");
+        Safetensors.write(f, base.tensors, m);
+        return f;
+    }
+
+    @Test
+    void hostileMetadataInAMinifigCheckpoint() {
+        String img = data.resolve("test/001.png").toString();
+        Path epoch = withMetadata("epoch-text", "epoch", "3\nerror: fake second line");
+        assertBadInputNoOutput(run("predict", "--checkpoint", epoch.toString(), img), epoch + ": metadata 'epoch': expected a non-negative integer, found '3\\x0aerror");
+        Path channels = withMetadata("channels", "arch_config", "{\"num_classes\": 3, \"in_channels\": 1000000000}");
+        assertBadInputNoOutput(run("predict", "--checkpoint", channels.toString(), img), channels + ": metadata 'arch_config.in_channels': expected 1..16, found 1000000000");
+        Path classes = withMetadata("classes", "arch_config", "{\"num_classes\": 7, \"in_channels\": 3}");
+        assertBadInputNoOutput(run("eval", "--checkpoint", classes.toString(), "--data", data.toString()), classes + ": metadata 'arch_config.num_classes': expected 3");
+        Path pp = withMetadata("preprocessing", "preprocessing", "{\"resize\": 100000, \"crop\": 100000}");
+        assertBadInputNoOutput(run("predict", "--checkpoint", pp.toString(), img), pp + ": preprocessing: expected");
+        // --resume reads the run's history from the checkpoint (with the optimizer state beside it).
+        Path history = withMetadata("history", "history", "[{\"epoch\": \"x\"}]");
+        minifig.nn.Module model = Checkpoint.load(history).model();
+        Checkpoint.saveOptimizer(history, model, new minifig.optim.SGD(model.params(), 0.01, 0.9, 0, false), 1);
+        Path out = tmp.resolve("out-history");
+        assertBadInput(run(train(out, "--epochs", "3", "--resume", history.toString())), history + ": metadata 'history': expected a list of metrics rows");
+        assertEquals(List.of(), Cli.files(out).stream().filter(f -> f.endsWith(".safetensors")).toList());
     }
 
     // ---- flags ----

@@ -61,7 +61,7 @@ final class Cli {
     /** {@code java ... minifig.cli.Main args} with this JVM and the test class path; waits at most 120 s. */
     static ProcessBuilder process(Path workDir, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--add-modules", "jdk.incubator.vector", "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "minifig.cli.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(workDir.toFile());
@@ -129,6 +129,21 @@ final class Cli {
         md.put("epoch", "1").put("split", "published");
         Checkpoint.save(file, m, md);
         return file;
+    }
+
+    /** {@code base} with each flag of {@code more} replacing that flag's value in base, or appended (with its value). */
+    static String[] args(List<String> base, String... more) {
+        List<String> a = new ArrayList<>(base);
+        for (int i = 0; i < more.length; i++) {
+            int at = a.indexOf(more[i]);
+            boolean valued = i + 1 < more.length && (!more[i + 1].startsWith("--") || more[i + 1].matches("-\\d.*"));
+            if (at >= 0 && valued) a.set(at + 1, more[++i]);
+            else {
+                a.add(more[i]);
+                if (valued) a.add(more[++i]);
+            }
+        }
+        return a.toArray(new String[0]);
     }
 
     /** Every file under {@code dir} (relative names), for "nothing was left behind" checks. */
