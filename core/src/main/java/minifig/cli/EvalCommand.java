@@ -63,6 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int nThreads = Threads.apply(threads);
+        if (batchSize < 1) throw new BadInputException("--batch-size: expected a positive number, found " + batchSize);
         Checkpoint ck = Checkpoint.load(checkpoint);
         Module model = ck.model();
         LabelSet labels = ck.labels;

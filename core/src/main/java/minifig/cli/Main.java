@@ -37,12 +37,12 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             String msg = userMessage(ex);
             if (msg == null) throw ex;
-            cmd.getErr().println("error: " + msg);
+            cmd.getErr().println("error: " + msg.strip().replaceAll("\\s*[\\r\\n]+\\s*", " "));
             return 2;
         });
         cl.setParameterExceptionHandler((ex, args) -> {
-            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("(see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            ex.getCommandLine().getErr().println("error: " + ex.getMessage().strip().replaceAll("\\s*[\\r\\n]+\\s*", " ")
+                    + " (see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return 2;
         });
         return cl;

@@ -77,6 +77,21 @@ public final class AtomicFiles {
         write(target, out -> out.write(bytes));
     }
 
+    /**
+     * Deletes the temporary files that writers killed mid-write (kill -9, power loss) left in {@code dir}; call it
+     * only on a folder this process owns (a run folder), never while another process writes there.
+     */
+    public static void deleteStaleTemporaries(Path dir) {
+        try (var s = Files.list(dir)) {
+            for (Path p : s.filter(p -> TEMP_NAME.matcher(p.getFileName().toString()).matches()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw IoErrors.bad(dir, "cannot clean up temporary files: " + IoErrors.describe(e), e);
+        }
+    }
+
+    /** ".NAME.HEX.tmp", as {@link #newTempFile} names them. */
+    private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
+
     // Not Files.createTempFile: it creates mode 0600 files, and checkpoints should get the usual umask permissions.
     private static Path newTempFile(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {

@@ -26,8 +26,9 @@ final class IoErrors {
     }
 
     static String describe(Throwable e) {
+        // The message, not the class name: users read "zip END header not found", not "ZipException".
         String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : " " + m);
+        return m == null || m.isBlank() ? e.getClass().getSimpleName().replaceAll("(Exception|Error)$", "").replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(java.util.Locale.ROOT) + " error" : m;
     }
 
     /** Messages must stay on one line even when a cause's message spans several. */

@@ -2,8 +2,10 @@ package minifig.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import minifig.BadInputException;
@@ -31,9 +33,9 @@ import minifig.tensor.Tensor;
  * epoch, seed, split, metrics (that epoch's row), history (all rows so far), best, config (TrainConfig)
  * </pre>
  *
- * The optimizer's momentum buffers, needed only to resume, go to a sibling file NAME.optim.safetensors
- * (written first, so a crash between the two writes leaves the older, consistent pair detectable by epoch).
- * Every write is atomic.
+ * The optimizer's momentum buffers, needed only to resume, go to a sibling file NAME.optim.safetensors.
+ * Every write is atomic, and {@link #saveResumable} orders the writes so that a crash at any moment leaves a
+ * checkpoint with its matching optimizer state (NAME.optim.safetensors, or NAME.optim.prev.safetensors).
  */
 public final class Checkpoint {
     public static final String FORMAT = "minifig-checkpoint";
@@ -90,6 +92,29 @@ public final class Checkpoint {
         return file.resolveSibling(name + ".optim.safetensors");
     }
 
+    /** Where the previous optimizer state waits while a new checkpoint pair is being written. */
+    public static Path previousOptimizerFile(Path file) {
+        Path of = optimizerFile(file);
+        return of.resolveSibling(of.getFileName().toString().replaceFirst("\\.safetensors$", ".prev.safetensors"));
+    }
+
+    /**
+     * Saves a checkpoint that {@code --resume} can continue exactly: the optimizer state, then the model. The old
+     * optimizer state is first moved aside (atomically) and dropped only once the new model is on disk, so after a
+     * crash at any point, {@link #restoreOptimizer} finds the state whose epoch matches the checkpoint on disk.
+     */
+    public static void saveResumable(Path file, Module model, Metadata metadata, SGD sgd, int epoch) {
+        Path of = optimizerFile(file), prev = previousOptimizerFile(file);
+        try {
+            if (Files.exists(of)) Files.move(of, prev, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            saveOptimizer(file, model, sgd, epoch);
+            save(file, model, metadata);
+            Files.deleteIfExists(prev);
+        } catch (IOException e) {
+            throw new BadInputException(of + ": cannot write the optimizer state (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Saves the SGD momentum buffers by parameter name, tagged with the epoch for consistency checks. */
     public static void saveOptimizer(Path file, Module model, SGD sgd, int epoch) {
         Map<String, Tensor> v = new LinkedHashMap<>();
@@ -103,14 +128,26 @@ public final class Checkpoint {
 
     /** Restores momentum buffers saved by {@link #saveOptimizer}; the epoch must match the model checkpoint's. */
     public void restoreOptimizer(Module model, SGD sgd) {
-        Path of = optimizerFile(file);
-        if (!Files.exists(of)) {
+        Path of = optimizerFile(file), prev = previousOptimizerFile(file);
+        if (!Files.exists(of) && !Files.exists(prev)) {
             throw new BadInputException(file + ": --resume needs the optimizer state " + of.getFileName() + " beside it, found none");
         }
-        TensorFile tf = Safetensors.read(of);
-        String epoch = tf.metadata().require("epoch");
-        if (!epoch.equals(metadata.require("epoch"))) {
-            throw new BadInputException(of + ": epoch: expected " + metadata.require("epoch") + " (the checkpoint's), found " + epoch);
+        String want = metadata.require("epoch");
+        TensorFile tf = Files.exists(of) ? Safetensors.read(of) : null;
+        if (tf == null || !want.equals(tf.metadata().require("epoch"))) {
+            // A crash between the writes of saveResumable: the previous state goes with this checkpoint.
+            TensorFile p = Files.exists(prev) ? Safetensors.read(prev) : null;
+            if (p == null || !want.equals(p.metadata().require("epoch"))) {
+                Path shown = tf != null ? of : prev;
+                throw new BadInputException(shown + ": epoch: expected " + want + " (the checkpoint's), found "
+                        + (tf != null ? tf : p).metadata().require("epoch"));
+            }
+            tf = p;
+            try {
+                Files.move(prev, of, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new BadInputException(prev + ": cannot restore it as " + of.getFileName() + " (" + e.getMessage() + ")", e);
+            }
         }
         Map<String, Param> params = model.stateDict().params();
         for (var e : tf.tensors().entrySet()) {
@@ -128,24 +165,39 @@ public final class Checkpoint {
         Metadata m = tf.metadata();
         String format = m.get("format").orElse(null);
         if (!FORMAT.equals(format)) {
-            throw new BadInputException(file + ": metadata 'format': expected \"" + FORMAT + "\" (a minifig checkpoint; convert pretrained weights with 'minifig convert' and pass them as --weights), found " + (format == null ? "none" : "\"" + format + "\""));
+            throw new BadInputException(file + ": metadata 'format': expected \"" + FORMAT + "\" (a minifig checkpoint; convert pretrained weights with 'minifig convert' and pass them as --weights), found " + (format == null ? "none" : quote(format)));
         }
         String version = m.require("format_version");
         if (!VERSION.equals(version)) {
-            throw new BadInputException(file + ": metadata 'format_version': expected " + VERSION + ", found " + version);
+            throw new BadInputException(file + ": metadata 'format_version': expected " + VERSION + ", found " + quote(version));
         }
         String arch = m.require("arch");
         if (!Models.NAMES.contains(arch)) {
-            throw new BadInputException(file + ": metadata 'arch': expected one of " + Models.NAMES + ", found '" + arch + "'");
+            throw new BadInputException(file + ": metadata 'arch': expected one of " + Models.NAMES + ", found " + quote(arch));
         }
         JsonNode ac = m.json("arch_config");
         int k = ac.path("num_classes").asInt(-1), inC = ac.path("in_channels").asInt(3);
+        if (inC < 1 || inC > 16) {
+            throw new BadInputException(file + ": metadata 'arch_config.in_channels': expected 1..16, found " + ac.path("in_channels"));
+        }
+        String epoch = m.get("epoch").orElse("0");
+        if (!epoch.matches("[0-9]{1,9}")) {
+            throw new BadInputException(file + ": metadata 'epoch': expected a non-negative integer, found " + quote(epoch));
+        }
         LabelSet labels = LabelSet.fromJson(m.require("labels"), file.toString());
         if (k != labels.size()) {
             throw new BadInputException(file + ": metadata 'arch_config.num_classes': expected " + labels.size() + " (the number of labels), found " + k);
         }
         Preprocessing pp = Preprocessing.fromJson(m.require("preprocessing"), file.toString());
         return new Checkpoint(file, arch, k, inC, labels, pp, m, tf.tensors());
+    }
+
+    /** Untrusted metadata text for a one-line message: quoted, control characters escaped, at most 40 characters. */
+    static String quote(String s) {
+        String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        StringBuilder b = new StringBuilder("'");
+        for (char c : t.toCharArray()) b.append(Character.isISOControl(c) ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        return b.append('\'').toString();
     }
 
     /** Builds the network this checkpoint describes and loads its tensors (names and shapes must all match). */

@@ -120,6 +120,7 @@ public final class Trainer {
                 labels.size(), split.train().size(), fold.train().size(), fold.val().size(), split.test().size());
 
         Preprocessing pp = preprocessing(cfg.model(), cfg.imageSize(), cfg.resize());
+        augmentation(cfg.augment()); // a bad --augment fails here, before the run folder exists
         Module model;
         SGD sgd;
         String cacheStage = null;
@@ -158,7 +159,12 @@ public final class Trainer {
             ck.restoreOptimizer(model, sgd);
             startEpoch = ck.epoch();
             JsonNode h = ck.json("history");
-            if (h != null) for (JsonNode r : h) history.add(JSON.convertValue(r, EpochRow.class));
+            try {
+                if (h != null) for (JsonNode r : h) history.add(JSON.convertValue(r, EpochRow.class));
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(resume + ": metadata 'history': expected a list of metrics rows, found an error ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
             JsonNode b = ck.json("best");
             if (b != null) {
                 bestEpoch = b.path("epoch").asInt();
@@ -174,6 +180,7 @@ public final class Trainer {
         } catch (java.io.IOException e) {
             throw new BadInputException("--out " + runDir + ": cannot create the run folder (" + e.getMessage() + ")");
         }
+        AtomicFiles.deleteStaleTemporaries(runDir); // left by a run killed mid-write
         AtomicFiles.writeString(runDir.resolve("config.json"), toJson(cfg));
         if (resume != null) carryBestOver(resume, runDir.resolve("best.safetensors"), bestEpoch);
 
@@ -258,10 +265,16 @@ public final class Trainer {
             } else {
                 sinceBest++;
             }
+            String broken = nonFinite(model);
+            if (broken != null || (val != null && !Double.isFinite(valLoss))) {
+                // A NaN can hide from the training loss (ReLU maps it to 0); never save such weights.
+                throw diverged(broken != null ? "parameter '" + broken + "' is not finite" : "validation loss is " + valLoss,
+                        epoch, lr, lastFile);
+            }
             Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
-            Checkpoint.saveOptimizer(lastFile, model, sgd, epoch);
-            Checkpoint.save(lastFile, model, meta);
+            // best before last: a crash in between must not leave a last checkpoint naming a best that is not on disk.
             if (improved) Checkpoint.save(bestFile, model, meta);
+            Checkpoint.saveResumable(lastFile, model, meta, sgd, epoch);
             writeMetrics(runDir, history);
             onEpoch.accept(row);
             if (cfg.patience() > 0 && sinceBest >= cfg.patience()) {
@@ -320,10 +333,21 @@ public final class Trainer {
 
     /** A NaN or infinite loss ends training with a hint; the checkpoints on disk are from the last good epoch. */
     private static void requireFinite(float loss, int epoch, int batch, double lr, Path lastFile) {
-        if (Float.isFinite(loss)) return;
-        throw new BadInputException(String.format(Locale.ROOT,
-                "training diverged: loss is %s at epoch %d batch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
-                loss, epoch, batch, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
+        if (!Float.isFinite(loss)) throw diverged("loss is " + loss + " at batch " + batch, epoch, lr, lastFile);
+    }
+
+    private static BadInputException diverged(String what, int epoch, double lr, Path lastFile) {
+        return new BadInputException(String.format(Locale.ROOT,
+                "training diverged: %s at epoch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
+                what, epoch, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
+    }
+
+    /** The name of the first state_dict tensor holding a NaN or infinity, or null when all are finite. */
+    static String nonFinite(Module model) {
+        for (var e : model.stateDict().tensors().entrySet()) {
+            for (float v : e.getValue().data) if (!Float.isFinite(v)) return e.getKey();
+        }
+        return null;
     }
 
     /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
@@ -334,7 +358,10 @@ public final class Trainer {
             throw new BadInputException(file + ": metadata 'arch': expected " + cfg.model() + " weights for --model "
                     + cfg.model() + ", found " + pre.arch);
         }
-        ResNet r = (ResNet) pre.model();
+        if (!(pre.model() instanceof ResNet r)) {
+            throw new BadInputException("--weights " + file + ": fine-tuning needs a ResNet --model, found " + cfg.model()
+                    + " (resume a custom run with --resume instead)");
+        }
         r.replaceHead(numClasses, cfg.seed());
         return r;
     }

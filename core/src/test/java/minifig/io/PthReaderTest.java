@@ -97,7 +97,7 @@ class PthReaderTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "bad/not_a_zip.pth       | expected a PyTorch checkpoint (a zip archive, or a legacy pickle starting with 0x80), found bytes 74686973",
-        "bad/truncated.pth       | damaged or truncated zip archive: ZipException",
+        "bad/truncated.pth       | damaged or truncated zip archive: zip END header not found",
         "bad/missing_storage.pth | storage '0': entry zip_mixed/data/0 is missing from the archive",
         "bad/evil_system.pth     | archive/data.pkl: at byte 2: forbidden global 'posix.system'",
         "bad/evil_legacy.pth     | legacy pickle: at byte 148: forbidden global 'os.system'",
@@ -205,7 +205,7 @@ class PthReaderTest {
         assertTrue(e.getMessage().contains("(NEWOBJ)"), e.getMessage());
         // an allowed storage type must not be callable
         e = failsWithPickle(pickle("GLOBAL torch FloatStorage", 1_000_000_000, TUPLE1, REDUCE), Map.of());
-        assertTrue(e.getMessage().contains("calling torch.FloatStorage: IllegalArgumentException storage types may only appear in persistent ids"), e.getMessage());
+        assertTrue(e.getMessage().contains("calling torch.FloatStorage: storage types may only appear in persistent ids"), e.getMessage());
     }
 
     @Test
