@@ -34,6 +34,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.getSubcommands().get("train").getCommandSpec().usageMessage().footer(minifig.train.Recipe.helpFooter());
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             String msg = userMessage(ex);
             if (msg == null) throw ex;

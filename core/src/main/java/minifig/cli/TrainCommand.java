@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import minifig.BadInputException;
 import minifig.data.DataDir;
 import minifig.models.Models;
+import minifig.train.Recipe;
 import minifig.train.TrainConfig;
 import minifig.train.Trainer;
 import picocli.CommandLine.Command;
@@ -31,13 +32,12 @@ public final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).", defaultValue = "head")
     String finetune;
 
-    @Option(names = "--head-lr-scale", description = "With --weights: the new head's learning rate over the backbone's (default: ${DEFAULT-VALUE}).",
-            defaultValue = "10")
-    double headLrScale;
+    @Option(names = "--head-lr-scale", description = "With --weights: the new head's learning rate over the backbone's (default: recipe).")
+    Double headLrScale;
 
     @Option(names = "--cache-views", description = "With --finetune head|last-stage: augmented views per photo run once through the "
-            + "frozen backbone and cached (default: ${DEFAULT-VALUE}).", defaultValue = "8")
-    int cacheViews;
+            + "frozen backbone and cached (default: recipe).")
+    Integer cacheViews;
 
     @Option(names = "--data", description = "Photo-set folder (default: data/lego-minifigures, else ../shared/data/lego-minifigures).")
     String data;
@@ -53,21 +53,20 @@ public final class TrainCommand implements Callable<Integer> {
             defaultValue = "0.15")
     double valFraction;
 
-    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).", defaultValue = "40")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (default: recipe).")
+    Integer epochs;
 
     @Option(names = "--batch-size", description = "Mini-batch size (default: ${DEFAULT-VALUE}).", defaultValue = "32")
     int batchSize;
 
-    @Option(names = "--lr", description = "Base learning rate (default: ${DEFAULT-VALUE}).", defaultValue = "0.05")
-    double lr;
+    @Option(names = "--lr", description = "Base learning rate (default: recipe).")
+    Double lr;
 
-    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
-    double momentum;
+    @Option(names = "--momentum", description = "SGD momentum (default: recipe).")
+    Double momentum;
 
-    @Option(names = "--weight-decay", description = "L2 weight decay on weights, not biases or BN (default: ${DEFAULT-VALUE}).",
-            defaultValue = "5e-4")
-    double weightDecay;
+    @Option(names = "--weight-decay", description = "L2 weight decay on weights, not biases or BN (default: recipe).")
+    Double weightDecay;
 
     @Option(names = "--nesterov", description = "Nesterov momentum.")
     boolean nesterov;
@@ -85,7 +84,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
     int warmup;
 
-    @Option(names = "--image-size", description = "Input side in pixels (default: 64 for custom, 224 for ResNets).")
+    @Option(names = "--image-size", description = "Input side in pixels (default: recipe).")
     Integer imageSize;
 
     @Option(names = "--augment", description = "Training augmentation: standard, light or none (default: ${DEFAULT-VALUE}).",
@@ -133,25 +132,30 @@ public final class TrainCommand implements Callable<Integer> {
         if (!Models.NAMES.contains(model)) {
             throw new BadInputException("--model: expected one of " + String.join(", ", Models.NAMES) + ", found '" + model + "'");
         }
-        if (epochs < 1) throw new BadInputException("--epochs: expected a positive number, found " + epochs);
+        Recipe r = Recipe.of(model, weights != null);
+        int nEpochs = epochs != null ? epochs : r.epochs();
+        double baseLr = lr != null ? lr : r.lr();
+        int size = imageSize != null ? imageSize : r.imageSize();
+        int views = cacheViews != null ? cacheViews : r.cacheViews();
+        if (nEpochs < 1) throw new BadInputException("--epochs: expected a positive number, found " + nEpochs);
         if (batchSize < 1) throw new BadInputException("--batch-size: expected a positive number, found " + batchSize);
-        if (!(lr > 0)) throw new BadInputException("--lr: expected a positive number, found " + lr);
-        int size = imageSize != null ? imageSize : model.equals("custom") ? 64 : 224;
+        if (!(baseLr > 0)) throw new BadInputException("--lr: expected a positive number, found " + baseLr);
         if (size < 16 || size > 1024) throw new BadInputException("--image-size: expected 16..1024, found " + size);
+        if (views < 1) throw new BadInputException("--cache-views: expected a positive number, found " + views);
         int resize = (int) Math.round(size * 256.0 / 224.0);
         int nThreads = Threads.apply(threads);
         Path dataDir = DataDir.resolve(data);
-        Path outDir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent() : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path outDir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent()
+                : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         String splitName = splitFile != null ? "file" : split;
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new BadInputException("--weights " + weights + ": no such file" + (weights.toString().equals(DEFAULT_WEIGHTS) ? "; run data/get-weights.sh" : ""));
         }
-        if (cacheViews < 1) throw new BadInputException("--cache-views: expected a positive number, found " + cacheViews);
         TrainConfig cfg = new TrainConfig(model, weights == null ? null : weights.toAbsolutePath().toString(), weights == null ? null : finetune,
-                dataDir.toString(), splitName,
-                splitFile == null ? null : splitFile.toAbsolutePath().toString(), valFraction, epochs, batchSize, lr, momentum,
-                weightDecay, nesterov, schedule, stepSize, gamma, warmup, size, resize, augment, weights == null ? 1.0 : headLrScale,
-                cacheViews, patience, seed,
+                dataDir.toString(), splitName, splitFile == null ? null : splitFile.toAbsolutePath().toString(), valFraction,
+                nEpochs, batchSize, baseLr, momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
+                nesterov, schedule, stepSize, gamma, warmup, size, resize, augment,
+                weights == null ? 1.0 : headLrScale != null ? headLrScale : r.headLrScale(), views, patience, seed,
                 nThreads, outDir.toString());
         new Trainer(cfg, System.out, Threads.progressWanted(noProgress)).run(resume);
         return 0;
