@@ -270,7 +270,7 @@ public final class Trainer {
             } else {
                 sinceBest++;
             }
-            String broken = nonFinite(model);
+            String broken = Checkpoint.nonFinite(model);
             if (broken != null || (val != null && !Double.isFinite(valLoss))) {
                 // A NaN can hide from the training loss (ReLU maps it to 0); never save such weights.
                 throw new BadInputException(String.format(Locale.ROOT,
@@ -316,14 +316,6 @@ public final class Trainer {
             throw new BadInputException(resume + ": --resume needs best.safetensors (epoch " + bestEpoch + ") beside it, found none");
         }
         Checkpoint.copy(source, best);
-    }
-
-    /** The name of the first state_dict tensor holding a NaN or infinity, or null when all are finite. */
-    static String nonFinite(Module model) {
-        for (var e : model.stateDict().tensors().entrySet()) {
-            for (float v : e.getValue().data) if (!Float.isFinite(v)) return e.getKey();
-        }
-        return null;
     }
 
     /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
