@@ -33,7 +33,7 @@ class CrashSafetyTest {
 
     @BeforeAll
     static void photos() throws IOException {
-        data = SyntheticPhotoSet.write(tmp.resolve("photos"), 6, 2, 20, 9);
+        data = SyntheticPhotoSet.write(tmp.resolve("photos"), 5, 2, 18, 9); // 5 per class: 2 batches of 8 and 1 validation photo per class
     }
 
     static String[] train(Path out, String... more) {
