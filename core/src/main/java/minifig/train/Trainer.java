@@ -155,6 +155,10 @@ public final class Trainer {
                 throw new BadInputException(resume + ": expected a checkpoint of " + cfg.model() + " with " + labels.size()
                         + " classes of this split, found " + ck.arch + " with " + ck.numClasses + " classes");
             }
+            if (!ck.preprocessing.equals(pp)) {
+                throw new BadInputException(resume + ": preprocessing: expected " + pp + " (from --image-size " + cfg.imageSize()
+                        + "), found " + ck.preprocessing + "; resume with the run's own --image-size");
+            }
             ck.loadInto(model);
             ck.restoreOptimizer(model, sgd);
             startEpoch = ck.epoch();
