@@ -139,7 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
         int views = cacheViews != null ? cacheViews : r.cacheViews();
         if (nEpochs < 1) throw new BadInputException("--epochs: expected a positive number, found " + nEpochs);
         if (batchSize < 1) throw new BadInputException("--batch-size: expected a positive number, found " + batchSize);
-        if (!(baseLr > 0)) throw new BadInputException("--lr: expected a positive number, found " + baseLr);
+        if (!(baseLr > 0 && baseLr < Double.POSITIVE_INFINITY)) throw new BadInputException("--lr: expected a positive finite number, found " + baseLr);
         if (size < 16 || size > 1024) throw new BadInputException("--image-size: expected 16..1024, found " + size);
         if (views < 1) throw new BadInputException("--cache-views: expected a positive number, found " + views);
         int resize = (int) Math.round(size * 256.0 / 224.0);

@@ -6,10 +6,7 @@ import org.apache.commons.csv.CSVPrinter;
 
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -208,21 +205,9 @@ public record Split(String name, LabelSet labels, List<Sample> train, List<Sampl
         return w.toString();
     }
 
-    /** Writes {@link #toCsv()} to {@code file} atomically (temp file + rename). */
+    /** Writes {@link #toCsv()} to {@code file} atomically (temp file, fsync, rename). */
     public void write(Path file) {
-        try {
-            Path abs = file.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
-            Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
-            Files.writeString(tmp, toCsv(), StandardCharsets.UTF_8);
-            try { // temp files are created owner-only; a split file is meant to be shared
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException ignored) { // not a POSIX file system
-            }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new BadInputException(file + ": cannot write the split file (" + e.getMessage() + ")", e);
-        }
+        minifig.io.AtomicFiles.writeString(file, toCsv());
     }
 
     /** Photos per class in train and test, for reports: class id -> {train, test}. */

@@ -28,7 +28,10 @@ final class IoErrors {
     static String describe(Throwable e) {
         // The message, not the class name: users read "zip END header not found", not "ZipException".
         String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName().replaceAll("(Exception|Error)$", "").replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(java.util.Locale.ROOT) + " error" : m;
+        if (m != null && !m.isBlank()) return m;
+        // No message: "EOFException" -> "eof error", "ZipException" -> "zip error".
+        String kind = e.getClass().getSimpleName().replaceAll("(Exception|Error)$", "").replaceAll("(?<=[a-z])(?=[A-Z])", " ");
+        return kind.toLowerCase(java.util.Locale.ROOT) + " error";
     }
 
     /** Messages must stay on one line even when a cause's message spans several. */

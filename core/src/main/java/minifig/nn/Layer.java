@@ -8,6 +8,10 @@ import minifig.tensor.Tensor;
  * forward(x, training) computes y and, in training mode, caches in named fields what backward needs.
  * backward(dOut) takes dL/dy for the LAST training-mode forward and returns dL/dx, ADDING dL/dparam into
  * each parameter's grad (so shared parameters sum their uses). Layers hold no optimizer state.
+ *
+ * Threads: an eval-mode forward (training = false) writes no layer field (scratch buffers are per thread), so
+ * one model may serve several threads at once (minifig.robust.ConcurrentPredictTest). Training-mode forward and
+ * backward cache per-layer state: one thread per model at a time.
  */
 public interface Layer {
 

@@ -192,6 +192,14 @@ public final class Checkpoint {
         return new Checkpoint(file, arch, k, inC, labels, pp, m, tf.tensors());
     }
 
+    /** The name of the first state_dict tensor holding a NaN or infinity, or null when all are finite. */
+    public static String nonFinite(Module model) {
+        for (var e : model.stateDict().tensors().entrySet()) {
+            for (float v : e.getValue().data) if (!Float.isFinite(v)) return e.getKey();
+        }
+        return null;
+    }
+
     /** Untrusted metadata text for a one-line message: quoted, control characters escaped, at most 40 characters. */
     static String quote(String s) {
         String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;

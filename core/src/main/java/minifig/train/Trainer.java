@@ -155,6 +155,10 @@ public final class Trainer {
                 throw new BadInputException(resume + ": expected a checkpoint of " + cfg.model() + " with " + labels.size()
                         + " classes of this split, found " + ck.arch + " with " + ck.numClasses + " classes");
             }
+            if (!ck.preprocessing.equals(pp)) {
+                throw new BadInputException(resume + ": preprocessing: expected " + pp + " (from --image-size " + cfg.imageSize()
+                        + "), found " + ck.preprocessing + "; resume with the run's own --image-size");
+            }
             ck.loadInto(model);
             ck.restoreOptimizer(model, sgd);
             startEpoch = ck.epoch();
@@ -265,7 +269,7 @@ public final class Trainer {
             } else {
                 sinceBest++;
             }
-            String broken = nonFinite(model);
+            String broken = Checkpoint.nonFinite(model);
             if (broken != null || (val != null && !Double.isFinite(valLoss))) {
                 // A NaN can hide from the training loss (ReLU maps it to 0); never save such weights.
                 throw diverged(broken != null ? "parameter '" + broken + "' is not finite" : "validation loss is " + valLoss,
@@ -340,14 +344,6 @@ public final class Trainer {
         return new BadInputException(String.format(Locale.ROOT,
                 "training diverged: %s at epoch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
                 what, epoch, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
-    }
-
-    /** The name of the first state_dict tensor holding a NaN or infinity, or null when all are finite. */
-    static String nonFinite(Module model) {
-        for (var e : model.stateDict().tensors().entrySet()) {
-            for (float v : e.getValue().data) if (!Float.isFinite(v)) return e.getKey();
-        }
-        return null;
     }
 
     /** The pretrained network of --weights with a new, seeded head for this data set's classes. */

@@ -267,6 +267,9 @@ class BadInputCliTest {
         LabelSet two = new LabelSet(List.of(new ClassInfo(1, "RED SQUARE", "marvel"), new ClassInfo(2, "GREEN DISC", "marvel")));
         Path other = fakeCheckpoint("two-classes", "custom", two, Checkpoint.load(ck).tensors);
         assertBadInput(run(train(out, "--resume", other.toString())), other + ": expected a checkpoint of custom with 3 classes of this split, found custom with 2 classes");
+        // Another input size would make the run's checkpoints disagree on their preprocessing.
+        assertBadInput(run(train(out, "--image-size", "24", "--resume", ck.toString())), ck + ": preprocessing: expected torch resize 27 crop 24",
+                "found torch resize 18 crop 16", "resume with the run's own --image-size");
         // A checkpoint without its optimizer state beside it cannot be resumed exactly.
         assertBadInput(run(train(out, "--epochs", "3", "--resume", ck.toString())), ck + ": --resume needs the optimizer state ck.optim.safetensors beside it, found none");
         assertEquals(List.of(), Cli.files(out).stream().filter(f -> f.endsWith(".safetensors")).toList(), "no checkpoint written");
@@ -337,7 +340,8 @@ class BadInputCliTest {
         "--threads 0        | --threads: expected 1..1024, found 0",
         "--batch-size 0     | --batch-size: expected a positive number, found 0",
         "--image-size 8     | --image-size: expected 16..1024, found 8",
-        "--lr -0.1          | --lr: expected a positive number, found -0.1",
+        "--lr -0.1          | --lr: expected a positive finite number, found -0.1",
+        "--lr Infinity      | --lr: expected a positive finite number, found Infinity",
         "--epochs abc       | '--epochs': 'abc' is not an int",
         "--schedule sine    | --schedule: expected step, cosine or constant, found 'sine'",
         "--augment heavy    | --augment: expected standard, light or none, found 'heavy'",

@@ -77,7 +77,7 @@ class CheckpointFuzzTest {
         valid.putJson("config", Map.of("data", "/nowhere", "splitFile", "x.csv"));
         List<String> keys = new ArrayList<>(valid.asMap().keySet());
         Path f = dir.resolve("ck.safetensors");
-        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> {
+        assertTimeoutPreemptively(Duration.ofSeconds(Math.max(90, CASES / 20)), () -> {
             Random rng = new Random(21);
             int rejected = 0;
             for (int i = 0; i < CASES; i++) {

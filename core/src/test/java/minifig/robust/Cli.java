@@ -58,15 +58,22 @@ final class Cli {
         return new Result(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     }
 
-    /** {@code java ... minifig.cli.Main args} with this JVM and the test class path; waits at most 120 s. */
+    /** {@code java ... minifig.cli.Main args} with this JVM and the test class path. */
     static ProcessBuilder process(Path workDir, String... args) {
+        return process(workDir, List.of(), args);
+    }
+
+    /** With extra JVM flags, e.g. -XX:TieredStopAtLevel=1 for quick runs that compute nothing (never for training). */
+    static ProcessBuilder process(Path workDir, List<String> jvmFlags, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), "minifig.cli.Main"));
+                "--add-modules", "jdk.incubator.vector", "-Xmx512m"));
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "minifig.cli.Main"));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(workDir.toFile());
     }
 
+    /** Runs {@link #process} to completion (at most 120 s). */
     static Result runProcess(Path workDir, String... args) {
         try {
             Path out = Files.createTempFile("minifig-out", ".txt"), err = Files.createTempFile("minifig-err", ".txt");
