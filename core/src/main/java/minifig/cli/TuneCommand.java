@@ -28,16 +28,16 @@ import picocli.CommandLine.Option;
                 "Writes tune.csv and tune.json into --out; the last line is the best './minifig train ...' command."})
 public final class TuneCommand implements Callable<Integer> {
 
-    @Option(names = "--lr", split = ",", paramLabel = "A,B,..", description = "Base learning rates (default: 0.003,0.01,0.03).")
+    @Option(names = "--lr", split = ",", paramLabel = "X[,Y...]", hideParamSyntax = true, description = "Base learning rates (default: 0.003,0.01,0.03).")
     List<Double> lr;
 
-    @Option(names = "--momentum", split = ",", paramLabel = "A,B,..", description = "SGD momenta (default: 0.9).")
+    @Option(names = "--momentum", split = ",", paramLabel = "X[,Y...]", hideParamSyntax = true, description = "SGD momenta (default: 0.9).")
     List<Double> momentum;
 
-    @Option(names = "--weight-decay", split = ",", paramLabel = "A,B,..", description = "Weight decays (default: 0,1e-4,1e-3).")
+    @Option(names = "--weight-decay", split = ",", paramLabel = "X[,Y...]", hideParamSyntax = true, description = "Weight decays (default: 0,1e-4,1e-3).")
     List<Double> weightDecay;
 
-    @Option(names = "--epochs", split = ",", paramLabel = "A,B,..", description = "Epoch counts (default: 20).")
+    @Option(names = "--epochs", split = ",", paramLabel = "X[,Y...]", hideParamSyntax = true, description = "Epoch counts (default: 20).")
     List<Integer> epochs;
 
     @Option(names = "--grid", paramLabel = "FILE", description = "Grid file, JSON {\"lr\": [..], \"momentum\": [..], \"weight_decay\": [..], "

@@ -9,6 +9,7 @@ import minifig.nn.Loss;
 import minifig.nn.Module;
 import minifig.optim.LrSchedule;
 import minifig.optim.SGD;
+import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
 /**
@@ -43,11 +44,15 @@ public final class Fit {
      */
     public static EpochStats epoch(Module model, String from, Loss loss, SGD sgd, Iterable<Batch> batches,
                                    java.util.function.DoubleConsumer afterBatch) {
+        // Only trainable gradients are zeroed: frozen ones are never read (SGD skips them), and zeroing all of
+        // ResNet-50's 25M every step would cost more than training its head on cached features.
+        List<Param> trainable = new ArrayList<>();
+        for (Param p : model.params()) if (!p.frozen) trainable.add(p);
         double lossSum = 0;
         int seen = 0, correct = 0, batchNo = 0;
         for (Batch b : batches) {
             batchNo++;
-            model.zeroGrad();
+            for (Param p : trainable) p.zeroGrad();
             Tensor y = from == null ? model.forward(b.images(), true) : ((ResNet) model).forwardFrom(b.images(), from, true);
             float l = loss.forward(y, b.labels());
             if (!Float.isFinite(l)) return stats(lossSum, correct, seen, batchNo, l);

@@ -413,7 +413,10 @@ public final class Tuner {
         j.put("points_done", table.size());
         j.put("feature_seconds", featureSeconds);
         j.put("seconds", seconds);
-        j.put("config", base);
+        // The fixed settings: the grid's four axes vary, and validation carve and patience do not apply to CV.
+        var fixed = Trainer.JSON.valueToTree(base);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) fixed).remove(List.of("lr", "momentum", "weightDecay", "epochs", "valFraction", "patience"));
+        j.put("config", fixed);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Row r : table) {
             Map<String, Object> m = new LinkedHashMap<>();

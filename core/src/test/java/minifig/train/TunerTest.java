@@ -111,6 +111,29 @@ class TunerTest {
         assertRunFolder(a.runDir(), 3, 3);
     }
 
+    /**
+     * Fine-tuning the last stage on cached layer3 activations: every run starts from the pretrained layer4, so a
+     * point scores the same whether or not another point trained (and changed) layer4 before it.
+     */
+    @Test
+    void lastStageRunsEachStartFromThePretrainedWeights() {
+        TuneGrid.Point p = new TuneGrid.Point(0.01, 0.9, 1e-4, 4);
+        java.util.function.Function<String, TrainConfig> cfg = out -> new TrainConfig("resnet18", weights.toString(), "last-stage",
+                data.toString(), "published", null, 0.15, 1, 8, 0.01, 0.9, 0, false, "cosine", 7, 0.1, 1, 32, 37, "light", 10, 2, 0, 4, 1,
+                tmp.resolve(out).toString());
+        Tuner.Result alone = tune(cfg.apply("last1"), new TuneGrid(List.of(p.lr()), List.of(p.momentum()), List.of(p.weightDecay()),
+                List.of(p.epochs())), 2);
+        Tuner.Result after = tune(cfg.apply("last2"), new TuneGrid(List.of(0.3, p.lr()), List.of(p.momentum()), List.of(p.weightDecay()),
+                List.of(p.epochs())), 2);
+        assertTrue(alone.mode().contains("last-stage"), alone.mode());
+        Tuner.Row x = alone.best();
+        Tuner.Row y = after.table().stream().filter(r -> r.point().equals(p)).findFirst().orElseThrow();
+        for (int f = 0; f < 2; f++) {
+            assertEquals(x.folds().get(f).loss(), y.folds().get(f).loss(), 0.0, "fold " + (f + 1) + " validation loss");
+            assertEquals(x.folds().get(f).trainLoss(), y.folds().get(f).trainLoss(), 0.0, "fold " + (f + 1) + " training loss");
+        }
+    }
+
     @Test
     void fullTrainingPathForTheCustomNet() throws IOException {
         TuneGrid grid = new TuneGrid(List.of(0.01, 1000.0), List.of(0.9), List.of(1e-4), List.of(6));
@@ -236,6 +259,8 @@ class TunerTest {
         assertTrue(json.path("complete").asBoolean());
         assertEquals(rows, json.path("table").size());
         assertEquals(k, json.path("table").get(0).path("fold_scores").size());
+        assertEquals(k, json.path("fold_sizes").size());
+        assertTrue(json.path("config").has("seed") && !json.path("config").has("lr"), "config holds the fixed settings only");
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }
