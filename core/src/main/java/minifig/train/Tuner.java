@@ -456,7 +456,7 @@ public final class Tuner {
         List<String> a = new ArrayList<>(List.of("./minifig", "train", "--model", c.model()));
         if (c.weights() != null) {
             a.addAll(List.of("--weights", c.weights(), "--finetune", c.finetune(), "--head-lr-scale", TuneGrid.num(c.headLrScale())));
-            if (!"all".equals(c.finetune())) a.addAll(List.of("--cache-views", Integer.toString(c.cacheViews())));
+            if (!"all".equals(c.finetune()) && !"none".equals(c.augment())) a.addAll(List.of("--cache-views", Integer.toString(c.cacheViews())));
         }
         a.addAll(List.of("--data", c.data()));
         if (c.splitFile() != null) a.addAll(List.of("--split-file", c.splitFile()));

@@ -99,6 +99,11 @@ class TunerGridTest {
                 + "--cache-views 4 --data /data/lego --split lego36 --image-size 224 --augment standard --batch-size 32 --lr 0.003 "
                 + "--momentum 0.9 --weight-decay 0.0001 --epochs 30 --schedule cosine --warmup 2 --seed 1", Tuner.trainCommand(c));
         TrainConfig p = Tuner.at(c, new TuneGrid.Point(0.01, 0.5, 0, 7));
+        TrainConfig plain = new TrainConfig("custom", null, null, "/d", "file", "/s/my split.csv", 0.15, 5, 16, 0.05, 0.9, 5e-4, true,
+                "step", 7, 0.1, 0, 64, 73, "none", 1, 8, 0, 9, 2, "runs/y");
+        assertEquals("./minifig train --model custom --data /d --split-file '/s/my split.csv' --image-size 64 --augment none --batch-size 16 "
+                + "--lr 0.05 --momentum 0.9 --weight-decay 0.0005 --epochs 5 --schedule step --step-size 7 --gamma 0.1 --warmup 0 --nesterov --seed 9",
+                Tuner.trainCommand(plain));
         assertEquals(0.01, p.lr());
         assertEquals(0.5, p.momentum());
         assertEquals(0, p.weightDecay());
