@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "minifig", mixinStandardHelpOptions = true, version = "minifig-cnn 0.1.0",
         description = "A CNN engine in pure Java and the LEGO minifigure classifier built on it.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, ConvertCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Override

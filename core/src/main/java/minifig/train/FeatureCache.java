@@ -71,6 +71,27 @@ public final class FeatureCache {
         return new FeatureCache(stage, shape, rows, labels, samples);
     }
 
+    /**
+     * The cache restricted to the samples at {@code indices} (into {@link #samples()}), in that order, every
+     * view kept: one k-fold part of a cache built once over all TRAIN photos. Rows are shared, not copied.
+     */
+    public FeatureCache subset(int[] indices) {
+        float[][][] sub = new float[rows.length][indices.length][];
+        int[] subLabels = new int[indices.length];
+        List<Sample> subSamples = new ArrayList<>(indices.length);
+        for (int j = 0; j < indices.length; j++) {
+            int i = indices[j];
+            if (i < 0 || i >= labels.length) throw new IndexOutOfBoundsException("sample index " + i + " outside [0, " + labels.length + ")");
+            for (int v = 0; v < rows.length; v++) sub[v][j] = rows[v][i];
+            subLabels[j] = labels[i];
+            subSamples.add(samples.get(i));
+        }
+        return new FeatureCache(stage, featureShape, sub, subLabels, subSamples);
+    }
+
+    /** The photos, in cache order. */
+    public List<Sample> samples() { return java.util.Collections.unmodifiableList(samples); }
+
     public int size() { return labels.length; }
 
     public int views() { return rows.length; }
