@@ -87,8 +87,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--image-size", description = "Input side in pixels (default: recipe).")
     Integer imageSize;
 
-    @Option(names = "--augment", description = "Training augmentation: standard, light or none (default: ${DEFAULT-VALUE}).",
-            defaultValue = "standard")
+    @Option(names = "--augment", description = "Training augmentation: standard, light or none (default: recipe).")
     String augment;
 
     @Option(names = "--patience", description = "Stop after this many epochs without validation improvement; 0 = never (default: ${DEFAULT-VALUE}).",
@@ -154,7 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(model, weights == null ? null : weights.toAbsolutePath().toString(), weights == null ? null : finetune,
                 dataDir.toString(), splitName, splitFile == null ? null : splitFile.toAbsolutePath().toString(), valFraction,
                 nEpochs, batchSize, baseLr, momentum != null ? momentum : r.momentum(), weightDecay != null ? weightDecay : r.weightDecay(),
-                nesterov, schedule, stepSize, gamma, warmup, size, resize, augment,
+                nesterov, schedule, stepSize, gamma, warmup, size, resize, augment != null ? augment : r.augment(),
                 weights == null ? 1.0 : headLrScale != null ? headLrScale : r.headLrScale(), views, patience, seed,
                 nThreads, outDir.toString());
         new Trainer(cfg, System.out, Threads.progressWanted(noProgress)).run(resume);

@@ -125,7 +125,7 @@ public final class Trainer {
         SGD sgd;
         String cacheStage = null;
         if (cfg.weights() != null) {
-            ResNet r = pretrained(cfg, labels.size());
+            ResNet r = Tuner.pretrained(cfg, labels.size());
             cacheStage = switch (cfg.finetune()) {
                 case "head" -> "pool";
                 case "last-stage" -> "layer3";
@@ -222,8 +222,6 @@ public final class Trainer {
             double lr = schedule.lr(epoch - 1);
             sgd.setLr(lr);
             long te = System.nanoTime();
-            double lossSum = 0;
-            int seen = 0, correct = 0, batchNo = 0;
             Iterable<Batch> batches;
             DataLoader.Epoch loaderEpoch = null;
             if (trainFeatures != null) {
@@ -232,31 +230,21 @@ public final class Trainer {
                 batches = loaderEpoch = trainLoader.epoch(epoch - 1);
             }
             String from = cacheStage == null ? null : ResNet.stageAfter(cacheStage);
+            Fit.EpochStats stats;
             try (DataLoader.Epoch closeMe = loaderEpoch;
                  ProgressBar bar = progressBar("epoch " + epoch + "/" + cfg.epochs(), trainLoader.batchesPerEpoch())) {
-                for (Batch b : batches) {
-                    batchNo++;
-                    model.zeroGrad();
-                    Tensor y = forward(model, from, b.images());
-                    float l = loss.forward(y, b.labels());
-                    requireFinite(l, epoch, batchNo, lr, lastFile);
-                    backward(model, loss.backward());
-                    sgd.step();
-                    lossSum += (double) l * b.size();
-                    seen += b.size();
-                    correct += countCorrect(y, b.labels());
-                    if (bar != null) {
-                        bar.step();
-                        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", lossSum / seen));
-                    }
-                }
+                stats = Fit.epoch(model, from, loss, sgd, batches, bar == null ? null : meanLoss -> {
+                    bar.step();
+                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", meanLoss));
+                });
             }
+            if (stats.diverged()) throw diverged("loss is " + stats.badLoss() + " at batch " + stats.divergedBatch(), epoch, lr, lastFile);
             double trainSec = (System.nanoTime() - te) / 1e9;
             Inference.Outputs val = valLoader == null ? null
                     : valFeatures != null ? valFeatures.evaluate((ResNet) model, loss, cfg.batchSize()) : Inference.run(model, valLoader);
             double valAcc = val == null ? Double.NaN : val.accuracy(), valLoss = val == null ? Double.NaN : val.meanLoss();
-            EpochRow row = new EpochRow(epoch, lossSum / seen, (double) correct / seen, valLoss, valAcc, lr,
-                    seen / trainSec, priorSeconds + (System.nanoTime() - t0) / 1e9);
+            EpochRow row = new EpochRow(epoch, stats.loss(), stats.accuracy(), valLoss, valAcc, lr,
+                    stats.seen() / trainSec, priorSeconds + (System.nanoTime() - t0) / 1e9);
             history.add(row);
             out.println(format(row, cfg.epochs()));
 
@@ -324,42 +312,10 @@ public final class Trainer {
         Checkpoint.copy(source, best);
     }
 
-    /** Training-mode forward of the whole net, or, with a feature cache, of the stages after the cached one. */
-    private static Tensor forward(Module model, String from, Tensor x) {
-        return from == null ? model.forward(x, true) : ((ResNet) model).forwardFrom(x, from, true);
-    }
-
-    /** Backward from dL/dlogits; a ResNet stops below its first trainable stage (no gradient for frozen inputs). */
-    private static void backward(Module model, Tensor dLogits) {
-        if (model instanceof ResNet r) r.backwardParams(dLogits);
-        else model.backward(dLogits);
-    }
-
-    /** A NaN or infinite loss ends training with a hint; the checkpoints on disk are from the last good epoch. */
-    private static void requireFinite(float loss, int epoch, int batch, double lr, Path lastFile) {
-        if (!Float.isFinite(loss)) throw diverged("loss is " + loss + " at batch " + batch, epoch, lr, lastFile);
-    }
-
     private static BadInputException diverged(String what, int epoch, double lr, Path lastFile) {
         return new BadInputException(String.format(Locale.ROOT,
                 "training diverged: %s at epoch %d with --lr %s; lower --lr (the last good checkpoint is %s)",
                 what, epoch, lr, Files.exists(lastFile) ? lastFile : "not written yet"));
-    }
-
-    /** The pretrained network of --weights with a new, seeded head for this data set's classes. */
-    static ResNet pretrained(TrainConfig cfg, int numClasses) {
-        Path file = Path.of(cfg.weights());
-        Checkpoint pre = Checkpoint.load(file);
-        if (!pre.arch.equals(cfg.model())) {
-            throw new BadInputException(file + ": metadata 'arch': expected " + cfg.model() + " weights for --model "
-                    + cfg.model() + ", found " + pre.arch);
-        }
-        if (!(pre.model() instanceof ResNet r)) {
-            throw new BadInputException("--weights " + file + ": fine-tuning needs a ResNet --model, found " + cfg.model()
-                    + " (resume a custom run with --resume instead)");
-        }
-        r.replaceHead(numClasses, cfg.seed());
-        return r;
     }
 
     private Metadata checkpointMetadata(LabelSet labels, Preprocessing pp, int epoch, EpochRow row,

@@ -24,6 +24,7 @@ import minifig.data.Split;
 import minifig.io.AtomicFiles;
 import minifig.models.Models;
 import minifig.models.ResNet;
+import minifig.models.ResNetConfig;
 import minifig.nn.Module;
 import minifig.optim.SGD;
 import minifig.tensor.Param;
@@ -290,6 +291,10 @@ public final class Tuner {
     /** The --weights checkpoint, checked against --model. */
     static Checkpoint checkpoint(TrainConfig cfg) {
         Path file = Path.of(cfg.weights());
+        if (ResNetConfig.byName(cfg.model()) == null) {
+            throw new BadInputException("--weights " + file + ": fine-tuning needs a ResNet --model, found " + cfg.model()
+                    + " (resume a custom run with --resume instead)");
+        }
         Checkpoint pre = Checkpoint.load(file);
         if (!pre.arch.equals(cfg.model())) {
             throw new BadInputException(file + ": metadata 'arch': expected " + cfg.model() + " weights for --model "
