@@ -35,12 +35,27 @@ public final class Im2col {
     /** x: one image [C,H,W] at xOff  ->  col: [C*KH*KW, OH*OW] at colOff (overwritten). */
     public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] col, int colOff) {
+        im2col(x, xOff, C, H, W, KH, KW, stride, pad, col, colOff, outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad));
+    }
+
+    /**
+     * As above with col rows ldCol apart (ldCol >= OH*OW): image g of a batch can fill columns
+     * [g*OH*OW, (g+1)*OH*OW) of one col matrix [C*KH*KW, G*OH*OW], so one GEMM covers G images.
+     */
+    public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] col, int colOff, int ldCol) {
+        checkLd(ldCol, H, W, KH, KW, stride, pad);
         long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
         if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
-            Parallel.parallelFor(C, (c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff));
+            Parallel.parallelFor(C, (c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol));
         } else {
-            im2colChannels(0, C, x, xOff, H, W, KH, KW, stride, pad, col, colOff);
+            im2colChannels(0, C, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol);
         }
+    }
+
+    private static void checkLd(int ldCol, int H, int W, int KH, int KW, int stride, int pad) {
+        int ohw = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        if (ldCol < ohw) throw new IllegalArgumentException("col row stride " + ldCol + " < OH*OW = " + ohw);
     }
 
     /**
@@ -49,12 +64,19 @@ public final class Im2col {
      */
     public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] dx, int dxOff) {
+        col2im(col, colOff, C, H, W, KH, KW, stride, pad, dx, dxOff, outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad));
+    }
+
+    /** As above with dCol rows ldCol apart (ldCol >= OH*OW), the adjoint of the strided im2col. */
+    public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] dx, int dxOff, int ldCol) {
+        checkLd(ldCol, H, W, KH, KW, stride, pad);
         long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
         if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
             // Channels own disjoint slices of dx, so the adds never race.
-            Parallel.parallelFor(C, (c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff));
+            Parallel.parallelFor(C, (c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol));
         } else {
-            col2imChannels(0, C, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff);
+            col2imChannels(0, C, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol);
         }
     }
 
@@ -71,12 +93,12 @@ public final class Im2col {
     }
 
     private static void im2colChannels(int c0, int c1, float[] x, int xOff, int H, int W, int KH, int KW,
-                                       int stride, int pad, float[] col, int colOff) {
+                                       int stride, int pad, float[] col, int colOff, int ldCol) {
         int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
         for (int c = c0; c < c1; c++) {
             for (int kh = 0; kh < KH; kh++) {
                 for (int kw = 0; kw < KW; kw++) {
-                    int row = colOff + ((c * KH + kh) * KW + kw) * OH * OW;
+                    int row = colOff + ((c * KH + kh) * KW + kw) * ldCol;
                     int lo = firstValid(kw, stride, pad, OW), hi = Math.max(lo, endValid(kw, stride, pad, W, OW));
                     for (int oh = 0; oh < OH; oh++) {
                         int ih = oh * stride - pad + kh, d = row + oh * OW;
@@ -99,12 +121,12 @@ public final class Im2col {
     }
 
     private static void col2imChannels(int c0, int c1, float[] col, int colOff, int H, int W, int KH, int KW,
-                                       int stride, int pad, float[] dx, int dxOff) {
+                                       int stride, int pad, float[] dx, int dxOff, int ldCol) {
         int OH = outSize(H, KH, stride, pad), OW = outSize(W, KW, stride, pad);
         for (int c = c0; c < c1; c++) {
             for (int kh = 0; kh < KH; kh++) {
                 for (int kw = 0; kw < KW; kw++) {
-                    int row = colOff + ((c * KH + kh) * KW + kw) * OH * OW;
+                    int row = colOff + ((c * KH + kh) * KW + kw) * ldCol;
                     int lo = firstValid(kw, stride, pad, OW), hi = Math.max(lo, endValid(kw, stride, pad, W, OW));
                     for (int oh = 0; oh < OH; oh++) {
                         int ih = oh * stride - pad + kh;

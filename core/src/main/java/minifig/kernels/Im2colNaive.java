@@ -12,11 +12,18 @@ public final class Im2colNaive {
      */
     public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] col, int colOff) {
+        im2col(x, xOff, C, H, W, KH, KW, stride, pad, col, colOff,
+                Im2col.outSize(H, KH, stride, pad) * Im2col.outSize(W, KW, stride, pad));
+    }
+
+    /** As above with col rows ldCol apart (>= OH*OW): one image's block of a col matrix shared by several. */
+    public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] col, int colOff, int ldCol) {
         int OH = Im2col.outSize(H, KH, stride, pad), OW = Im2col.outSize(W, KW, stride, pad);
-        int p = colOff;
         for (int c = 0; c < C; c++) {
             for (int kh = 0; kh < KH; kh++) {
                 for (int kw = 0; kw < KW; kw++) {
+                    int p = colOff + ((c * KH + kh) * KW + kw) * ldCol;
                     for (int oh = 0; oh < OH; oh++) {
                         int ih = oh * stride - pad + kh;
                         for (int ow = 0; ow < OW; ow++) {
@@ -36,11 +43,18 @@ public final class Im2colNaive {
      */
     public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] dx, int dxOff) {
+        col2im(col, colOff, C, H, W, KH, KW, stride, pad, dx, dxOff,
+                Im2col.outSize(H, KH, stride, pad) * Im2col.outSize(W, KW, stride, pad));
+    }
+
+    /** As above with dCol rows ldCol apart (>= OH*OW). */
+    public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
+                              float[] dx, int dxOff, int ldCol) {
         int OH = Im2col.outSize(H, KH, stride, pad), OW = Im2col.outSize(W, KW, stride, pad);
-        int p = colOff;
         for (int c = 0; c < C; c++) {
             for (int kh = 0; kh < KH; kh++) {
                 for (int kw = 0; kw < KW; kw++) {
+                    int p = colOff + ((c * KH + kh) * KW + kw) * ldCol;
                     for (int oh = 0; oh < OH; oh++) {
                         int ih = oh * stride - pad + kh;
                         for (int ow = 0; ow < OW; ow++, p++) {

@@ -1,5 +1,7 @@
 package minifig.nn;
 
+import minifig.kernels.Elementwise;
+import minifig.kernels.Parallel;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
@@ -76,43 +78,33 @@ public final class BatchNorm2d implements Layer {
         Tensor y = new Tensor(x.shape);
         Tensor xh = training ? new Tensor(x.shape) : null;
         float[] inv = new float[C];
-        float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data;
-        for (int c = 0; c < C; c++) {
-            float mean;
-            if (batchStats) {
-                double s = 0;
-                for (int n = 0; n < N; n++) {
-                    int off = (n * C + c) * HW;
-                    for (int i = 0; i < HW; i++) s += xs[off + i];
+        float[] xs = x.data, ys = y.data, xhs = xh == null ? null : xh.data, g = weight.value.data, b = bias.value.data;
+        // Channels are independent (their own statistics and outputs), so they split over threads.
+        Parallel.RangeBody channels = (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                float mean;
+                if (batchStats) {
+                    double s = 0;
+                    for (int n = 0; n < N; n++) s += Elementwise.sum(xs, (n * C + c) * HW, HW);
+                    mean = (float) (s / M);
+                    double ss = 0;                       // two-pass variance: no cancellation
+                    for (int n = 0; n < N; n++) ss += Elementwise.sumSquaredDeviation(xs, (n * C + c) * HW, HW, mean);
+                    double var = ss / M;
+                    inv[c] = (float) (1.0 / Math.sqrt(var + eps));
+                    runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean;
+                    runningVar.data[c] = (float) ((1 - momentum) * runningVar.data[c] + momentum * (ss / (M - 1)));
+                } else {
+                    mean = runningMean.data[c];
+                    inv[c] = (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));
                 }
-                double mu = s / M;
-                double ss = 0;                       // two-pass variance: no cancellation
+                // xhat = (x - mean) * inv, y = gamma * xhat + beta
                 for (int n = 0; n < N; n++) {
-                    int off = (n * C + c) * HW;
-                    for (int i = 0; i < HW; i++) {
-                        double d = xs[off + i] - mu;
-                        ss += d * d;
-                    }
-                }
-                double var = ss / M;
-                mean = (float) mu;
-                inv[c] = (float) (1.0 / Math.sqrt(var + eps));
-                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean;
-                runningVar.data[c] = (float) ((1 - momentum) * runningVar.data[c] + momentum * (ss / (M - 1)));
-            } else {
-                mean = runningMean.data[c];
-                inv[c] = (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));
-            }
-            float scale = inv[c], gc = g[c], bc = b[c];
-            for (int n = 0; n < N; n++) {
-                int off = (n * C + c) * HW;
-                for (int i = 0; i < HW; i++) {
-                    float h = (xs[off + i] - mean) * scale;
-                    if (xh != null) xh.data[off + i] = h;
-                    ys[off + i] = gc * h + bc;
+                    Elementwise.normalize(xs, xhs, ys, (n * C + c) * HW, HW, mean, inv[c], g[c], b[c]);
                 }
             }
-        }
+        };
+        if (x.size() >= Elementwise.PARALLEL_MIN) Parallel.parallelFor(C, channels);
+        else channels.run(0, C);
         if (batchStats) numBatchesTracked.data[0] += 1f;
         if (training) {
             xhat = xh;
@@ -130,32 +122,31 @@ public final class BatchNorm2d implements Layer {
         double M = (double) N * HW;
         Tensor dx = new Tensor(xh.shape);
         float[] d = dOut.data, h = xh.data, dxs = dx.data, g = weight.value.data;
-        for (int c = 0; c < C; c++) {
-            double sumDy = 0, sumDyXh = 0;
-            for (int n = 0; n < N; n++) {
-                int off = (n * C + c) * HW;
-                for (int i = 0; i < HW; i++) {
-                    sumDy += d[off + i];
-                    sumDyXh += (double) d[off + i] * h[off + i];
-                }
-            }
-            if (!weight.frozen) weight.grad.data[c] += (float) sumDyXh;
-            if (!bias.frozen) bias.grad.data[c] += (float) sumDy;
-            float k = g[c] * invStd[c];
-            if (usedRunningStats) {
+        float[] inv = invStd;
+        Parallel.RangeBody channels = (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                double sumDy = 0, sumDyXh = 0;
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    for (int i = 0; i < HW; i++) dxs[off + i] = k * d[off + i];
+                    sumDy += Elementwise.sum(d, off, HW);
+                    sumDyXh += Elementwise.dot(d, h, off, HW);
                 }
-            } else {
-                // dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): mean and variance depend on x.
-                float meanDy = (float) (sumDy / M), meanDyXh = (float) (sumDyXh / M);
+                if (!weight.frozen) weight.grad.data[c] += (float) sumDyXh;
+                if (!bias.frozen) bias.grad.data[c] += (float) sumDy;
+                float k = g[c] * inv[c];
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    for (int i = 0; i < HW; i++) dxs[off + i] = k * (d[off + i] - meanDy - h[off + i] * meanDyXh);
+                    if (usedRunningStats) {
+                        Elementwise.scale(d, dxs, off, HW, k);                     // dx = k * dy
+                    } else {
+                        // dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): mean and variance depend on x.
+                        Elementwise.normalizeBackward(d, h, dxs, off, HW, k, (float) (sumDy / M), (float) (sumDyXh / M));
+                    }
                 }
             }
-        }
+        };
+        if (dx.size() >= Elementwise.PARALLEL_MIN) Parallel.parallelFor(C, channels);
+        else channels.run(0, C);
         return dx;
     }
 

@@ -19,7 +19,8 @@ import minifig.tensor.Tensor;
  *
  * Only the input is cached, not the column matrices of the whole batch (a ResNet-18 batch would need GBs);
  * backward recomputes im2col per image into a reused per-thread buffer. A 1x1, stride-1, unpadded conv
- * needs no im2col at all: the image itself is the column matrix.
+ * needs no im2col at all: the image itself is the column matrix. Small feature maps run several images
+ * per GEMM (same sums, wider matrices; see {@link #groupColumns}).
  *
  * Weight sharing: the second constructor takes existing {@link Param}s; several Conv2d objects sharing
  * them each cache their own input, and each adds its gradient into the shared Param.grad.
@@ -74,6 +75,19 @@ public final class Conv2d implements Layer {
 
     private boolean isPointwise() { return kernel == 1 && stride == 1 && padding == 0; }
 
+    /**
+     * Output columns one GEMM should cover at least. A small feature map (layer3/4 of a ResNet: 14x14, 7x7)
+     * makes a skinny GEMM per image that re-packs the whole weight each time and wastes part of every
+     * 24-wide micro-tile; G images side by side in one col matrix [C*K*K, G*OH*OW] make one wide GEMM instead
+     * (docs/performance.md has the measurement). Package-private so tests can force either path.
+     */
+    static int groupColumns = 1568;
+
+    /** Images per GEMM for a batch of N maps of OHW output pixels (1 = the plain per-image loop). */
+    static int groupSize(int N, int OHW) {
+        return OHW >= groupColumns ? 1 : Math.max(1, Math.min(N, groupColumns / OHW));
+    }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         Checks.nchw("Conv2d input", x, inChannels);
@@ -83,23 +97,38 @@ public final class Conv2d implements Layer {
             throw new IllegalArgumentException("Conv2d input " + x.shapeString() + " is smaller than the "
                     + kernel + "x" + kernel + " kernel (padding " + padding + ")");
         }
-        int O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
+        int O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW, CHW = C * H * W;
+        int G = groupSize(N, OHW);
         Tensor y = new Tensor(N, O, OH, OW);
-        float[] col = isPointwise() ? null : Workspace.get(Workspace.COL, CKK * OHW);
-        for (int n = 0; n < N; n++) {
+        // One image at a time: col [CKK, OHW] (none for a pointwise conv) and y[n] is the GEMM's output.
+        // G images at a time: col [CKK, G*OHW] and the GEMM writes out [O, G*OHW], copied into y per image.
+        float[] col = G == 1 && isPointwise() ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
+        float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+        for (int n0 = 0; n0 < N; n0 += G) {
+            int g = Math.min(G, N - n0), cols = g * OHW;
             float[] b = x.data;
-            int bOff = n * C * H * W;
+            int bOff = n0 * CHW;
             if (col != null) {
-                Im2col.im2col(x.data, bOff, C, H, W, kernel, kernel, stride, padding, col, 0);
+                for (int i = 0; i < g; i++) {
+                    Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
+                }
                 b = col;
                 bOff = 0;
             }
-            int yOff = n * O * OHW;
-            Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, b, bOff, OHW, y.data, yOff, OHW, false);
-            if (bias != null) {
+            if (out == null) {
+                Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, b, bOff, OHW, y.data, n0 * O * OHW, OHW, false);
+            } else {
+                Gemm.sgemm(false, false, O, cols, CKK, weight.value.data, 0, CKK, b, bOff, cols, out, 0, cols, false);
+                for (int i = 0; i < g; i++) {
+                    for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
+                }
+            }
+        }
+        if (bias != null) {
+            for (int n = 0; n < N; n++) {
                 for (int o = 0; o < O; o++) {
                     float bo = bias.value.data[o];
-                    int p = yOff + o * OHW;
+                    int p = (n * O + o) * OHW;
                     for (int i = 0; i < OHW; i++) y.data[p + i] += bo;
                 }
             }
@@ -113,42 +142,59 @@ public final class Conv2d implements Layer {
         Tensor x = Checks.cached(input, "Conv2d");
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
+        int CHW = C * H * W;
         dOut.requireShape("Conv2d backward dOut", N, O, OH, OW);
         Tensor dx = new Tensor(x.shape);
-        boolean pointwise = isPointwise();
+        int G = groupSize(N, OHW);
+        boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
         boolean needDW = !weight.frozen;
-        float[] col = pointwise || !needDW ? null : Workspace.get(Workspace.COL, CKK * OHW);
-        float[] dCol = pointwise ? null : Workspace.get(Workspace.DCOL, CKK * OHW);
-        for (int n = 0; n < N; n++) {
-            int xOff = n * C * H * W, dyOff = n * O * OHW;
+        float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
+        float[] dCol = direct ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
+        // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
+        float[] dyG = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+        for (int n0 = 0; n0 < N; n0 += G) {
+            int g = Math.min(G, N - n0), cols = g * OHW;
+            float[] dy = dOut.data;
+            int dyOff = n0 * O * OHW;
+            if (dyG != null) {
+                for (int i = 0; i < g; i++) {
+                    for (int o = 0; o < O; o++) System.arraycopy(dOut.data, ((n0 + i) * O + o) * OHW, dyG, o * cols + i * OHW, OHW);
+                }
+                dy = dyG;
+                dyOff = 0;
+            }
             if (needDW) {
                 float[] b = x.data;
-                int bOff = xOff;
+                int bOff = n0 * CHW;
                 if (col != null) {
-                    Im2col.im2col(x.data, xOff, C, H, W, kernel, kernel, stride, padding, col, 0);
+                    for (int i = 0; i < g; i++) {
+                        Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
+                    }
                     b = col;
                     bOff = 0;
                 }
-                // dW[O, CKK] += dY[n][O, OHW] · col[CKK, OHW]ᵀ
-                Gemm.sgemm(false, true, O, CKK, OHW, dOut.data, dyOff, OHW, b, bOff, OHW,
-                        weight.grad.data, 0, CKK, true);
+                // dW[O, CKK] += dY[O, cols] · col[CKK, cols]ᵀ
+                Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, weight.grad.data, 0, CKK, true);
             }
-            if (bias != null && !bias.frozen) {
-                for (int o = 0; o < O; o++) {
-                    double s = 0;
-                    int p = dyOff + o * OHW;
-                    for (int i = 0; i < OHW; i++) s += dOut.data[p + i];
-                    bias.grad.data[o] += (float) s;
+            // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
+            if (direct) {
+                Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
+                        dx.data, n0 * CHW, OHW, false);
+            } else {
+                Gemm.sgemm(true, false, CKK, cols, O, weight.value.data, 0, CKK, dy, dyOff, cols, dCol, 0, cols, false);
+                for (int i = 0; i < g; i++) {
+                    Im2col.col2im(dCol, i * OHW, C, H, W, kernel, kernel, stride, padding, dx.data, (n0 + i) * CHW, cols);
                 }
             }
-            // dCol[CKK, OHW] = W[O, CKK]ᵀ · dY[n]; a pointwise conv writes it straight into dX[n].
-            if (pointwise) {
-                Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dOut.data, dyOff, OHW,
-                        dx.data, xOff, OHW, false);
-            } else {
-                Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dOut.data, dyOff, OHW,
-                        dCol, 0, OHW, false);
-                Im2col.col2im(dCol, 0, C, H, W, kernel, kernel, stride, padding, dx.data, xOff);
+        }
+        if (bias != null && !bias.frozen) {
+            for (int o = 0; o < O; o++) {
+                double s = 0;
+                for (int n = 0; n < N; n++) {
+                    int p = (n * O + o) * OHW;
+                    for (int i = 0; i < OHW; i++) s += dOut.data[p + i];
+                }
+                bias.grad.data[o] += (float) s;
             }
         }
         return dx;

@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import minifig.kernels.Elementwise;
 import minifig.tensor.Tensor;
 
 /** y = max(x, 0). The gradient at exactly 0 is 0, as in PyTorch. */
@@ -11,7 +12,7 @@ public final class ReLU implements Layer {
     public Tensor forward(Tensor x, boolean training) {
         Tensor y = new Tensor(x.shape);
         float[] xs = x.data, ys = y.data;
-        for (int i = 0; i < xs.length; i++) ys[i] = xs[i] > 0f ? xs[i] : 0f;
+        Elementwise.split(xs.length, (lo, hi) -> Elementwise.relu(xs, lo, ys, lo, hi - lo));   // y = x > 0 ? x : 0
         if (training) output = y;
         return y;
     }
@@ -22,7 +23,7 @@ public final class ReLU implements Layer {
         Checks.sameShape("ReLU backward", y, dOut);
         Tensor dx = new Tensor(y.shape);
         float[] ys = y.data, d = dOut.data, dxs = dx.data;
-        for (int i = 0; i < ys.length; i++) dxs[i] = ys[i] > 0f ? d[i] : 0f;
+        Elementwise.split(ys.length, (lo, hi) -> Elementwise.reluBackward(ys, d, dxs, lo, hi - lo)); // dx = y > 0 ? d : 0
         return dx;
     }
 }

@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import minifig.kernels.Elementwise;
 import minifig.tensor.Tensor;
 
 /**
@@ -44,7 +45,7 @@ public final class Residual implements Layer {
         }
         // A fresh output: a branch may cache its own output for backward (ReLU does), so never add in place.
         Tensor y = new Tensor(a.shape);
-        for (int i = 0; i < y.data.length; i++) y.data[i] = a.data[i] + s.data[i];
+        Elementwise.split(y.size(), (lo, hi) -> Elementwise.add(a.data, s.data, y.data, lo, hi - lo));  // y = a + s
         return y;
     }
 
@@ -53,7 +54,7 @@ public final class Residual implements Layer {
         Tensor dMain = main.backward(dOut);
         Tensor dShort = shortcut == null ? dOut : shortcut.backward(dOut);
         Tensor dx = new Tensor(dMain.shape);
-        for (int i = 0; i < dx.data.length; i++) dx.data[i] = dMain.data[i] + dShort.data[i];
+        Elementwise.split(dx.size(), (lo, hi) -> Elementwise.add(dMain.data, dShort.data, dx.data, lo, hi - lo));
         return dx;
     }
 

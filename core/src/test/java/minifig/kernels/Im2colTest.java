@@ -87,6 +87,36 @@ class Im2colTest {
         }
     }
 
+    /** Several images side by side in one col matrix (row stride G*OH*OW), as Conv2d batches small maps. */
+    @Test
+    void rowStrideLaysImagesSideBySide() {
+        Random r = new Random(14);
+        for (int[] cfg : configs()) {
+            int C = cfg[0], H = cfg[1], W = cfg[2], K = cfg[3], s = cfg[4], p = cfg[5], G = 3;
+            int rows = C * K * K, ohw = Im2col.outSize(H, K, s, p) * Im2col.outSize(W, K, s, p), ld = G * ohw + 2;
+            String what = "C=" + C + " H=" + H + " W=" + W + " k=" + K + " stride=" + s + " pad=" + p;
+            float[] x = random(r, G * C * H * W);
+            float[] want = random(r, rows * ld), got = want.clone();
+            for (int g = 0; g < G; g++) {
+                Im2colNaive.im2col(x, g * C * H * W, C, H, W, K, K, s, p, want, g * ohw, ld);
+                Im2col.im2col(x, g * C * H * W, C, H, W, K, K, s, p, got, g * ohw, ld);
+                // image g's block equals its own dense im2col
+                float[] dense = new float[rows * ohw];
+                Im2colNaive.im2col(x, g * C * H * W, C, H, W, K, K, s, p, dense, 0);
+                for (int row = 0; row < rows; row++) {
+                    for (int j = 0; j < ohw; j++) assertEquals(dense[row * ohw + j], got[row * ld + g * ohw + j], what);
+                }
+            }
+            assertArrayEquals(want, got, what);
+            float[] dxWant = random(r, G * C * H * W), dxGot = dxWant.clone();
+            for (int g = 0; g < G; g++) {
+                Im2colNaive.col2im(want, g * ohw, C, H, W, K, K, s, p, dxWant, g * C * H * W, ld);
+                Im2col.col2im(want, g * ohw, C, H, W, K, K, s, p, dxGot, g * C * H * W, ld);
+            }
+            assertArrayEquals(dxWant, dxGot, 1e-5f, what);
+        }
+    }
+
     @Test
     void oneByOneStrideOneIsTheIdentity() {
         assertTrue(Im2col.isIdentity(1, 1, 1, 0));

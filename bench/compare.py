@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""Ours vs PyTorch on whole networks, INTERLEAVED, and the report docs/performance.md.
+
+One long-lived process per engine (JIT and oneDNN caches stay warm): minifig.bench.NetDriver (Java) and
+bench/pytorch_nets.py (torch 1.13). Each round runs every (case, threads) once on every engine, alternating
+which engine goes first, so both see the same neighbours on this shared machine. Reported per engine: the
+best round (least disturbed) and the median; the ratio ours/torch in images per second, best-vs-best and
+median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fresh process each.
+
+Usage (from the repo root, after ./minifig bench-jar):
+  /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1 2] [--cases resnet18_fwd:8 ...] [--rss-steps 3]
+                                    [--no-rss] [--out docs/performance.md] [--ab OTHER.jar]
+--ab OTHER.jar adds a third engine, the Java driver from another build (before/after a change).
+The results go between the markers <!-- results:begin --> and <!-- results:end --> of --out (the rest of
+the file, the hand-written notes, is kept); a missing file is created.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+JAR = os.path.join(ROOT, "bench/target/benchmarks.jar")
+JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"]
+DEFAULT_CASES = ["resnet18_fwd:1", "resnet18_fwd:8", "resnet18_train:8", "resnet18_train:32",
+                 "resnet50keras_fwd:8", "custom_fwd:32", "custom_train:32"]
+
+
+def java_cmd(jar, extra=()):
+    return [JAVA, *JVM_FLAGS, *extra, "-cp", jar, "minifig.bench.NetDriver"]
+
+
+TORCH_CMD = ["/usr/bin/python3", os.path.join(ROOT, "bench/pytorch_nets.py")]
+
+
+class Engine:
+    def __init__(self, name, cmd):
+        self.name = name
+        self.cmd = cmd
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True, bufsize=1)
+
+    def time(self, case, batch, threads, reps):
+        self.p.stdin.write(f"{case} {batch} {threads} {reps}\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line.startswith("ok "):
+            raise RuntimeError(f"{self.name}: {case} {batch} {threads}: {line!r}")
+        return float(line.split()[1])
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def reps_for(case, batch):
+    """Repetitions per round: enough that a round of a fast case is not one timer tick."""
+    return 3 if (batch <= 8 and "train" not in case and "resnet50" not in case) or case.startswith("custom") else 1
+
+
+def machine():
+    model, flags = "?", set()
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name") and model == "?":
+            model = line.split(":", 1)[1].strip()
+        if line.startswith("flags") and not flags:
+            flags = set(line.split(":", 1)[1].split())
+    simd = [f for f in ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl") if f in flags]
+    jdk = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    torch_v = subprocess.run(["/usr/bin/python3", "-c", "import torch, torchvision; print(torch.__version__, torchvision.__version__)"],
+                             capture_output=True, text=True).stdout.strip()
+    load = open("/proc/loadavg").read().split()[:3]
+    return {"cpu": model, "simd": " ".join(simd), "avx512": "avx512f" in flags, "cores": os.cpu_count(),
+            "jdk": jdk, "torch": torch_v, "load": " ".join(load), "kernel": platform.release()}
+
+
+def rss(cmd_prefix, case, batch, threads, steps):
+    out = subprocess.run([*cmd_prefix, "--rss", case, str(batch), str(threads), str(steps)],
+                         capture_output=True, text=True)
+    m = re.search(r"rss_kb (\d+)", out.stdout)
+    if not m:
+        raise RuntimeError(f"rss run failed: {out.stdout} {out.stderr[-2000:]}")
+    return int(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="CASE:BATCH, e.g. resnet18_fwd:8")
+    ap.add_argument("--rss-steps", type=int, default=3)
+    ap.add_argument("--no-rss", action="store_true")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--ab", help="another benchmarks.jar to time as engine 'ours-ab' (A/B of a change)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs/performance.md"))
+    ap.add_argument("--no-write", action="store_true")
+    a = ap.parse_args()
+
+    started = datetime.datetime.now().astimezone()
+    info = machine()
+    engines = [Engine("ours", java_cmd(JAR))]
+    if a.ab:
+        engines.append(Engine("ours-ab", java_cmd(a.ab)))
+    if not a.no_torch:
+        engines.append(Engine("torch", TORCH_CMD))
+    cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases]
+    times = {}  # (engine, case, batch, threads) -> [sec per step]
+    for r in range(a.rounds + 1):          # round 0 is warm-up (JIT, allocation of workspaces), not reported
+        for case, batch in cases:
+            for t in a.threads:
+                order = engines if (r + len(times)) % 2 == 0 else engines[::-1]
+                for e in order:
+                    sec = e.time(case, batch, t, reps_for(case, batch))
+                    if r > 0:
+                        times.setdefault((e.name, case, batch, t), []).append(sec)
+                    print(f"round {r} {e.name:8} {case:18} b{batch:<3} t{t}  {sec:8.3f} s  {batch / sec:7.2f} img/s",
+                          flush=True)
+    for e in engines:
+        e.close()
+
+    rows = []
+    for case, batch in cases:
+        for t in a.threads:
+            row = {"case": case, "batch": batch, "threads": t}
+            for e in engines:
+                s = times[(e.name, case, batch, t)]
+                row[e.name] = (batch / min(s), batch / statistics.median(s))
+            rows.append(row)
+
+    rss_rows = []
+    if not a.no_rss:
+        for t in a.threads[:1]:
+            ours_kb = rss(java_cmd(JAR), "resnet18_train", 32, t, a.rss_steps)
+            torch_kb = rss(TORCH_CMD, "resnet18_train", 32, t, a.rss_steps) if not a.no_torch else None
+            rss_rows.append((t, ours_kb, torch_kb))
+            print(f"rss resnet18_train b32 t{t}: ours {ours_kb / 1024:.0f} MB, torch "
+                  f"{'-' if torch_kb is None else f'{torch_kb / 1024:.0f} MB'}", flush=True)
+
+    md = report(a, info, started, engines, rows, rss_rows)
+    print(md)
+    if not a.no_write:
+        write(a.out, md)
+
+
+def report(a, info, started, engines, rows, rss_rows):
+    names = [e.name for e in engines]
+    cmd = "/usr/bin/python3 bench/compare.py " + " ".join(sys.argv[1:])
+    out = [f"Measured {started:%Y-%m-%d %H:%M %Z} with `{cmd.strip()}`, {a.rounds} interleaved rounds "
+           f"(plus one warm-up round).", "",
+           f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
+           f"({'AVX-512' if info['avx512'] else 'no AVX-512'}); load average at the start: {info['load']}",
+           f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
+           f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", "",
+           "Images per second, best round (median round in brackets); ratio = ours / torch at the same thread count.", ""]
+    head = "| network | batch | threads | " + " | ".join(f"{n} img/s" for n in names)
+    if "torch" in names:
+        head += " | ours/torch best | ours/torch median"
+    if "ours-ab" in names:
+        head += " | ours/ours-ab best | ours/ours-ab median"
+    out.append(head + " |")
+    out.append("|---|---:|---:|" + "---:|" * (len(names) + 2 * ("torch" in names) + 2 * ("ours-ab" in names)))
+    for r in rows:
+        cells = [r["case"], str(r["batch"]), str(r["threads"])]
+        cells += [f"{r[n][0]:.2f} ({r[n][1]:.2f})" for n in names]
+        for other in ("torch", "ours-ab"):
+            if other in names:
+                cells += [f"{r['ours'][0] / r[other][0]:.2f}", f"{r['ours'][1] / r[other][1]:.2f}"]
+        out.append("| " + " | ".join(cells) + " |")
+    if rss_rows:
+        out += ["", f"Peak resident memory (VmHWM) of a fresh process running {a.rss_steps} resnet18 training steps at batch 32:", "",
+                "| threads | ours MB | torch MB | ours/torch |", "|---:|---:|---:|---:|"]
+        for t, o, tk in rss_rows:
+            out.append(f"| {t} | {o / 1024:.0f} | {'-' if tk is None else f'{tk / 1024:.0f}'} | "
+                       f"{'-' if tk is None else f'{o / tk:.2f}'} |")
+    return "\n".join(out) + "\n"
+
+
+def write(path, md):
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    block = f"{begin}\n{md}{end}"
+    if os.path.exists(path):
+        text = open(path).read()
+        if begin in text and end in text:
+            text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    else:
+        text = "# Performance: whole networks, ours vs PyTorch\n\n" + block + "\n"
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()

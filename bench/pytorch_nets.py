@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""PyTorch's side of bench/compare.py: the same network workloads as minifig.bench.NetCase.
+
+Cases (36 classes, random input from a fixed seed):
+  resnet18_fwd       torchvision resnet18, eval mode, no_grad forward, 224x224
+  resnet18_train     resnet18 train mode: zero_grad, forward, cross_entropy, backward, SGD(0.01, momentum 0.9, wd 1e-4) step
+  resnet50keras_fwd  torchvision resnet50 rebuilt as the Keras ResNet50 ("v1": stride on each stage's first 1x1 conv,
+                     conv biases, BN eps 1e-3), eval forward, 224x224
+  custom_fwd / custom_train   the custom net (minifig.models.CustomNet) at 64x64, NLL loss on log-probabilities
+
+Modes:
+  serve (default)  reads lines "CASE BATCH THREADS REPS" on stdin, prints "ok SECONDS_PER_STEP" (fastest rep)
+  --rss CASE BATCH THREADS STEPS   runs STEPS steps and prints "rss_kb VmHWM"
+Always calls torch.set_num_threads(n) explicitly.
+"""
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+CLASSES = 36
+
+
+class CustomNet(nn.Module):
+    """conv1 3x3 (3->64), then ONE 3x3 64->64 conv used five times, two 2x2 max pools, GAP, fc1, fc2, log_softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 64, 3, padding=1)
+        self.fc1 = nn.Linear(64, 64)
+        self.fc2 = nn.Linear(64, CLASSES)
+
+    def forward(self, x):
+        c = lambda t: F.relu(self.conv2(t))
+        x = F.relu(self.conv1(x))
+        x = F.max_pool2d(c(x), 2)
+        x = F.max_pool2d(c(c(x)), 2)
+        x = c(c(x))
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return F.log_softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+
+
+def resnet50_keras():
+    m = torchvision.models.resnet50(num_classes=CLASSES)
+    for layer in (m.layer2, m.layer3, m.layer4):
+        b = layer[0]
+        b.conv1.stride, b.conv2.stride = b.conv2.stride, (1, 1)
+    for mod in list(m.modules()):
+        if isinstance(mod, nn.Conv2d):
+            mod.bias = nn.Parameter(torch.zeros(mod.out_channels))
+        elif isinstance(mod, nn.BatchNorm2d):
+            mod.eps = 1e-3
+    return m
+
+
+class Case:
+    def __init__(self, name, batch):
+        torch.manual_seed(42)
+        model = {"resnet18": lambda: torchvision.models.resnet18(num_classes=CLASSES),
+                 "resnet50keras": resnet50_keras, "custom": CustomNet}[name.split("_")[0]]()
+        self.train = name.endswith("_train")
+        size = 64 if name.startswith("custom") else 224
+        g = torch.Generator().manual_seed(7)
+        self.x = torch.randn(batch, 3, size, size, generator=g)
+        self.t = torch.randint(0, CLASSES, (batch,), generator=g)
+        self.model = model.train(self.train)
+        self.loss = F.nll_loss if name.startswith("custom") else F.cross_entropy
+        self.opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4) if self.train else None
+
+    def step(self):
+        if not self.train:
+            with torch.no_grad():
+                return self.model(self.x)
+        self.opt.zero_grad()
+        loss = self.loss(self.model(self.x), self.t)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+
+def vm_hwm_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return -1
+
+
+def main():
+    if len(sys.argv) == 6 and sys.argv[1] == "--rss":
+        name, batch, threads, steps = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+        torch.set_num_threads(threads)
+        c = Case(name, batch)
+        for _ in range(steps):
+            c.step()
+        print("rss_kb", vm_hwm_kb())
+        return
+    cases = {}
+    for line in sys.stdin:
+        f = line.split()
+        if len(f) != 4:
+            print("error expected: CASE BATCH THREADS REPS", flush=True)
+            continue
+        name, batch, threads, reps = f[0], int(f[1]), int(f[2]), int(f[3])
+        torch.set_num_threads(threads)
+        if (name, batch) not in cases:
+            cases[(name, batch)] = Case(name, batch)
+        c = cases[(name, batch)]
+        best = float("inf")
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            c.step()
+            best = min(best, time.perf_counter() - t0)
+        print(f"ok {best:.6f} -", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+package minifig.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import minifig.kernels.Parallel;
+
+/**
+ * The Java side of bench/compare.py: a long-lived process (JIT stays warm) that times network steps on
+ * request, so the driver can alternate rounds with PyTorch's process on a shared, noisy machine.
+ *
+ * <pre>
+ * serve:  reads lines "CASE BATCH THREADS REPS", runs REPS steps, prints "ok SECONDS_PER_STEP" (the fastest)
+ * rss:    --rss CASE BATCH THREADS STEPS  runs STEPS steps, prints "rss_kb VmHWM" from /proc/self/status
+ * </pre>
+ *
+ * Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.NetDriver}
+ */
+public final class NetDriver {
+    private NetDriver() {}
+
+    public static void main(String[] args) throws IOException {
+        if (args.length == 5 && args[0].equals("--rss")) {
+            Parallel.setThreads(Integer.parseInt(args[3]));
+            NetCase c = new NetCase(args[1], Integer.parseInt(args[2]));
+            int steps = Integer.parseInt(args[4]);
+            for (int i = 0; i < steps; i++) c.step();
+            System.out.println("rss_kb " + vmHwmKb());
+            return;
+        }
+        Map<String, NetCase> cases = new HashMap<>();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length != 4) {
+                System.out.println("error expected: CASE BATCH THREADS REPS");
+                continue;
+            }
+            int batch = Integer.parseInt(f[1]), threads = Integer.parseInt(f[2]), reps = Integer.parseInt(f[3]);
+            Parallel.setThreads(threads);
+            NetCase c = cases.computeIfAbsent(f[0] + "/" + batch, k -> new NetCase(f[0], batch));
+            double best = Double.MAX_VALUE;
+            float sink = 0;
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                sink += c.step();
+                best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
+            }
+            System.out.println(String.format(Locale.ROOT, "ok %.6f %s", best, Float.isNaN(sink) ? "nan" : "-"));
+            System.out.flush();
+        }
+    }
+
+    /** Peak resident set size of this process in kB (Linux), or -1. */
+    static long vmHwmKb() throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        }
+        return -1;
+    }
+}

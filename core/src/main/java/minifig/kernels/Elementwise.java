@@ -1,0 +1,145 @@
+package minifig.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API versions of the elementwise loops of ReLU, the residual add and BatchNorm; {@link ElementwiseNaive}
+ * holds the plain loops they are tested against. Elementwise results are bit-identical to the plain loops
+ * (same operations in the same order, no fused multiply-add); the sums accumulate 256-element blocks in
+ * float lanes and the blocks in double, so they differ from a plain double loop only in the last bits.
+ */
+public final class Elementwise {
+    private Elementwise() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    /** Elements summed in float lanes before the partial sum moves to a double. */
+    private static final int BLOCK = 256;
+
+    /** Below this many elements a loop runs on the calling thread: a fork costs more than the work. */
+    public static final int PARALLEL_MIN = 1 << 16;
+
+    /** Runs body over [0, n) in {@link Parallel} slices when n is large, else in one call. */
+    public static void split(int n, Parallel.RangeBody body) {
+        if (n >= PARALLEL_MIN) Parallel.parallelFor(n, body);
+        else body.run(0, n);
+    }
+
+    /** y[0, n) = x > 0 ? x : 0 (NaN gives 0, as the plain loop). */
+    public static void relu(float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
+    }
+
+    /** dx[0, n) = y > 0 ? d : 0, the ReLU gradient from its output y. */
+    public static void reluBackward(float[] y, float[] d, float[] dx, int off, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector yv = FloatVector.fromArray(S, y, i);
+            zero.blend(FloatVector.fromArray(S, d, i), yv.compare(VectorOperators.GT, 0f)).intoArray(dx, i);
+        }
+        for (; i < end; i++) dx[i] = y[i] > 0f ? d[i] : 0f;
+    }
+
+    /** out[0, n) = a + b. */
+    public static void add(float[] a, float[] b, float[] out, int off, int n) {
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(out, i);
+        }
+        for (; i < end; i++) out[i] = a[i] + b[i];
+    }
+
+    /** sum of x[off, off+n). */
+    public static double sum(float[] x, int off, int n) {
+        double s = 0;
+        int i = 0;
+        while (i + BLOCK <= n) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += V) acc = acc.add(FloatVector.fromArray(S, x, off + i + j));
+            s += acc.reduceLanes(VectorOperators.ADD);
+            i += BLOCK;
+        }
+        for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    /** sum of (x - mean)^2 over x[off, off+n), the deviations taken in float. */
+    public static double sumSquaredDeviation(float[] x, int off, int n, float mean) {
+        double s = 0;
+        int i = 0;
+        while (i + BLOCK <= n) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += V) {
+                FloatVector d = FloatVector.fromArray(S, x, off + i + j).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+            i += BLOCK;
+        }
+        for (; i < n; i++) {
+            double d = x[off + i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
+    /** sum of a*b over [off, off+n). */
+    public static double dot(float[] a, float[] b, int off, int n) {
+        double s = 0;
+        int i = 0;
+        while (i + BLOCK <= n) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += V) {
+                acc = FloatVector.fromArray(S, a, off + i + j).fma(FloatVector.fromArray(S, b, off + i + j), acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+            i += BLOCK;
+        }
+        for (; i < n; i++) s += (double) a[off + i] * b[off + i];
+        return s;
+    }
+
+    /**
+     * BatchNorm's normalisation of one channel run: h = (x - mean) * scale, y = g * h + b, over [off, off+n);
+     * h is stored only when xh is not null.
+     */
+    public static void normalize(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector h = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
+            if (xh != null) h.intoArray(xh, i);
+            h.mul(g).add(b).intoArray(y, i);
+        }
+        for (; i < end; i++) {
+            float h = (x[i] - mean) * scale;
+            if (xh != null) xh[i] = h;
+            y[i] = g * h + b;
+        }
+    }
+
+    /** BatchNorm's input gradient for one channel run: dx = k * (d - meanD - h * meanDh) over [off, off+n). */
+    public static void normalizeBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD, float meanDh) {
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector hv = FloatVector.fromArray(S, h, i);
+            FloatVector.fromArray(S, d, i).sub(meanD).sub(hv.mul(meanDh)).mul(k).intoArray(dx, i);
+        }
+        for (; i < end; i++) dx[i] = k * (d[i] - meanD - h[i] * meanDh);
+    }
+
+    /** dx = k * d over [off, off+n) (BatchNorm backward with frozen statistics). */
+    public static void scale(float[] d, float[] dx, int off, int n, float k) {
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) FloatVector.fromArray(S, d, i).mul(k).intoArray(dx, i);
+        for (; i < end; i++) dx[i] = k * d[i];
+    }
+}

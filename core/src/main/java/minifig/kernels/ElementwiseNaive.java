@@ -1,0 +1,55 @@
+package minifig.kernels;
+
+/** The plain loops {@link Elementwise} is tested against: one element at a time, sums in double. */
+public final class ElementwiseNaive {
+    private ElementwiseNaive() {}
+
+    public static void relu(float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
+    }
+
+    public static void reluBackward(float[] y, float[] d, float[] dx, int off, int n) {
+        for (int i = off; i < off + n; i++) dx[i] = y[i] > 0f ? d[i] : 0f;
+    }
+
+    public static void add(float[] a, float[] b, float[] out, int off, int n) {
+        for (int i = off; i < off + n; i++) out[i] = a[i] + b[i];
+    }
+
+    public static double sum(float[] x, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += x[i];
+        return s;
+    }
+
+    public static double sumSquaredDeviation(float[] x, int off, int n, float mean) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) {
+            double d = x[i] - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
+    public static double dot(float[] a, float[] b, int off, int n) {
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += (double) a[i] * b[i];
+        return s;
+    }
+
+    public static void normalize(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        for (int i = off; i < off + n; i++) {
+            float h = (x[i] - mean) * scale;
+            if (xh != null) xh[i] = h;
+            y[i] = g * h + b;
+        }
+    }
+
+    public static void normalizeBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD, float meanDh) {
+        for (int i = off; i < off + n; i++) dx[i] = k * (d[i] - meanD - h[i] * meanDh);
+    }
+
+    public static void scale(float[] d, float[] dx, int off, int n, float k) {
+        for (int i = off; i < off + n; i++) dx[i] = k * d[i];
+    }
+}

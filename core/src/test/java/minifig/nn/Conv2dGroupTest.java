@@ -1,0 +1,71 @@
+package minifig.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import minifig.tensor.Param;
+import minifig.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Several images per GEMM (the fast path for small maps) == one image per GEMM, forward and backward. */
+class Conv2dGroupTest {
+    private final int saved = Conv2d.groupColumns;
+
+    @AfterEach
+    void restore() {
+        Conv2d.groupColumns = saved;
+    }
+
+    private static Tensor random(Random r, int... shape) {
+        Tensor t = new Tensor(shape);
+        for (int i = 0; i < t.size(); i++) t.data[i] = r.nextFloat() * 2 - 1;
+        return t;
+    }
+
+    /** forward output, dx, dW, db with the given group threshold. */
+    private static Tensor[] run(int groupColumns, int[] cfg, boolean bias, long seed) {
+        Conv2d.groupColumns = groupColumns;
+        int n = cfg[0], c = cfg[1], h = cfg[2], o = cfg[3], k = cfg[4], s = cfg[5], p = cfg[6];
+        Random r = new Random(seed);
+        Conv2d conv = new Conv2d(c, o, k, s, p, bias, r);
+        Tensor x = random(r, n, c, h, h + 1);
+        Tensor y = conv.forward(x, true);
+        Tensor dy = random(r, y.shape);
+        Tensor dx = conv.backward(dy);
+        Param b = conv.bias;
+        return new Tensor[] {y, dx, conv.weight.grad, b == null ? new Tensor(0) : b.grad};
+    }
+
+    @Test
+    void groupedEqualsPerImage() {
+        // {N, C, H, O, K, stride, pad}: 3x3, strided, 1x1 pointwise, 1x1 strided (a ResNet downsample), 7x7
+        int[][] cfgs = {{5, 3, 7, 4, 3, 1, 1}, {4, 2, 9, 3, 3, 2, 1}, {3, 4, 6, 5, 1, 1, 0}, {4, 3, 8, 6, 1, 2, 0},
+                        {2, 2, 11, 3, 7, 2, 3}, {7, 3, 5, 2, 3, 1, 0}};
+        for (int[] cfg : cfgs) {
+            for (boolean bias : new boolean[] {false, true}) {
+                Tensor[] want = run(Integer.MAX_VALUE / 2 + 1, cfg, bias, 3), per = run(1, cfg, bias, 3);
+                // threshold 1 -> G = 1 everywhere; the huge threshold -> all N images in one GEMM; 2 groups too
+                int ohw = (cfg[2] + 2 * cfg[6] - cfg[4]) / cfg[5] + 1;
+                Tensor[] two = run(ohw * 2, cfg, bias, 3);
+                assertTrue(Conv2d.groupSize(cfg[0], ohw) >= 1);
+                String what = java.util.Arrays.toString(cfg) + " bias=" + bias;
+                for (int i = 0; i < 4; i++) {
+                    assertArrayEquals(per[i].data, want[i].data, 1e-4f, what + " tensor " + i);
+                    assertArrayEquals(per[i].data, two[i].data, 1e-4f, what + " tensor " + i + " (groups of 2)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void groupSizeCoversSmallMapsOnly() {
+        Conv2d.groupColumns = 1568;
+        assertEquals(1, Conv2d.groupSize(32, 3136));   // layer1: one image is wide enough
+        assertEquals(8, Conv2d.groupSize(8, 196));     // layer3 at batch 8: all in one GEMM
+        assertEquals(32, Conv2d.groupSize(32, 49));    // layer4
+        assertEquals(1, Conv2d.groupSize(1, 49));      // batch 1: nothing to group
+    }
+}
