@@ -183,6 +183,28 @@ class TunerTest {
         assertTrue(o.val().meanLoss() < before.meanLoss());
     }
 
+    /** The fast path must not change the answer: cached features + the head == the full network, per photo. */
+    @Test
+    void featureCacheGivesTheLogitsOfTheFullForward() {
+        TrainConfig cfg = config(tmp.resolve("unused"), "resnet18", weights, "none", 1, 4);
+        Split split = Split.published(Dataset.open(data));
+        Preprocessing pp = Trainer.preprocessing("resnet18", 32, 37);
+        ImageCache images = ImageCache.build(split.train(), pp.resize(), pp.filter(), 1);
+        ResNet net = Tuner.pretrained(cfg, split.labels().size());
+        net.freezeThrough("layer3");
+        net.freezeAllBatchNormStats(true);
+        DataLoader loader = DataLoader.builder(split.train(), split.labels(), images, pp).batchSize(8).build();
+        for (String stage : List.of("pool", "layer3")) {
+            Inference.Outputs cached = FeatureCache.build(net, stage, loader, 1, null).evaluate(net, Inference.lossFor(net), 8);
+            Inference.Outputs full = Inference.run(net, loader);
+            assertEquals(full.size(), cached.size());
+            for (int i = 0; i < full.size(); i++) {
+                assertArrayEquals(full.scores()[i], cached.scores()[i], 1e-5f, stage + " photo " + i);
+            }
+            assertEquals(full.meanLoss(), cached.meanLoss(), 1e-5);
+        }
+    }
+
     @Test
     void subsetOfAFeatureCacheKeepsEveryViewOfTheChosenSamples() {
         TrainConfig cfg = config(tmp.resolve("unused"), "resnet18", weights, "light", 3, 2);
