@@ -65,12 +65,16 @@ def reps_for(case, batch):
 
 
 def machine():
-    model, flags = "?", set()
+    model, flags, fam = "?", set(), {}
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name") and model == "?":
             model = line.split(":", 1)[1].strip()
+        for key in ("cpu family", "model"):
+            if line.split(":")[0].strip() == key and key not in fam:
+                fam[key] = line.split(":", 1)[1].strip()
         if line.startswith("flags") and not flags:
             flags = set(line.split(":", 1)[1].split())
+    model += f" (family {fam.get('cpu family', '?')} model {fam.get('model', '?')})"
     simd = [f for f in ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl") if f in flags]
     jdk = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     torch_v = subprocess.run(["/usr/bin/python3", "-c", "import torch, torchvision; print(torch.__version__, torchvision.__version__)"],
