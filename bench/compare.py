@@ -22,6 +22,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
@@ -64,12 +65,16 @@ def reps_for(case, batch):
 
 
 def machine():
-    model, flags = "?", set()
+    model, flags, fam = "?", set(), {}
     for line in open("/proc/cpuinfo"):
         if line.startswith("model name") and model == "?":
             model = line.split(":", 1)[1].strip()
+        for key in ("cpu family", "model"):
+            if line.split(":")[0].strip() == key and key not in fam:
+                fam[key] = line.split(":", 1)[1].strip()
         if line.startswith("flags") and not flags:
             flags = set(line.split(":", 1)[1].split())
+    model += f" (family {fam.get('cpu family', '?')} model {fam.get('model', '?')})"
     simd = [f for f in ("avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl") if f in flags]
     jdk = subprocess.run([JAVA, "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     torch_v = subprocess.run(["/usr/bin/python3", "-c", "import torch, torchvision; print(torch.__version__, torchvision.__version__)"],
@@ -97,6 +102,8 @@ def main():
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--ab", help="another benchmarks.jar to time as engine 'ours-ab' (A/B of a change)")
+    ap.add_argument("--rss-xmx", default="1536m",
+                    help="also measure our RSS with this -Xmx (the heap cap that still runs the step); '' to skip")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/performance.md"))
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
@@ -135,11 +142,17 @@ def main():
     rss_rows = []
     if not a.no_rss:
         for t in a.threads[:1]:
-            ours_kb = rss(java_cmd(JAR), "resnet18_train", 32, t, a.rss_steps)
             torch_kb = rss(TORCH_CMD, "resnet18_train", 32, t, a.rss_steps) if not a.no_torch else None
-            rss_rows.append((t, ours_kb, torch_kb))
-            print(f"rss resnet18_train b32 t{t}: ours {ours_kb / 1024:.0f} MB, torch "
-                  f"{'-' if torch_kb is None else f'{torch_kb / 1024:.0f} MB'}", flush=True)
+            for opts in ([], [f"-Xmx{a.rss_xmx}"] if a.rss_xmx else None):
+                if opts is None:
+                    continue
+                t0 = time.perf_counter()
+                ours_kb = rss(java_cmd(JAR, opts), "resnet18_train", 32, t, a.rss_steps)
+                sec = time.perf_counter() - t0
+                label = " ".join(JVM_FLAGS[2:] + opts)
+                rss_rows.append((t, label, ours_kb, torch_kb, sec))
+                print(f"rss resnet18_train b32 t{t} ({label}): ours {ours_kb / 1024:.0f} MB in {sec:.0f} s, torch "
+                      f"{'-' if torch_kb is None else f'{torch_kb / 1024:.0f} MB'}", flush=True)
 
     md = report(a, info, started, engines, rows, rss_rows)
     print(md)
@@ -173,10 +186,11 @@ def report(a, info, started, engines, rows, rss_rows):
         out.append("| " + " | ".join(cells) + " |")
     if rss_rows:
         out += ["", f"Peak resident memory (VmHWM) of a fresh process running {a.rss_steps} resnet18 training steps at batch 32:", "",
-                "| threads | ours MB | torch MB | ours/torch |", "|---:|---:|---:|---:|"]
-        for t, o, tk in rss_rows:
-            out.append(f"| {t} | {o / 1024:.0f} | {'-' if tk is None else f'{tk / 1024:.0f}'} | "
-                       f"{'-' if tk is None else f'{o / tk:.2f}'} |")
+                "| threads | our JVM heap flags | ours MB | torch MB | ours/torch | our process wall time |",
+                "|---:|---|---:|---:|---:|---:|"]
+        for t, label, o, tk, sec in rss_rows:
+            out.append(f"| {t} | `{label}` | {o / 1024:.0f} | {'-' if tk is None else f'{tk / 1024:.0f}'} | "
+                       f"{'-' if tk is None else f'{o / tk:.2f}'} | {sec:.0f} s |")
     return "\n".join(out) + "\n"
 
 
