@@ -44,7 +44,7 @@ public final class ConvertCommand implements Callable<Integer> {
     Path input;
 
     @Option(names = "--arch", required = true, description = "Architecture: ${COMPLETION-CANDIDATES}.",
-            completionCandidates = TrainCommand.ModelNames.class)
+            completionCandidates = ModelOptions.ModelNames.class)
     String arch;
 
     @Option(names = "--out", required = true, description = "The checkpoint to write (.safetensors).")
