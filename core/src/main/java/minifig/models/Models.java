@@ -3,6 +3,7 @@ package minifig.models;
 import java.util.List;
 import java.util.Random;
 import minifig.BadInputException;
+import minifig.data.Preprocessing;
 import minifig.nn.Module;
 
 /**
@@ -38,12 +39,13 @@ public final class Models {
     }
 
     /**
-     * How photos are normalised for {@code name}: torchvision's ImageNet recipe for the custom net and the
-     * torchvision ResNets, Caffe style (BGR, mean subtraction on 0..255) for resnet50-keras.
+     * How photos are prepared for {@code name} at a {@code crop} x {@code crop} input after resizing the shorter
+     * side to {@code resize}: torchvision's ImageNet recipe for the custom net and the torchvision ResNets,
+     * Caffe style (BGR, mean subtraction on 0..255) for resnet50-keras.
      */
-    public static ImageNorm preprocessing(String name) {
-        if (CustomNet.NAME.equals(name)) return ImageNorm.TORCH;
-        return config(name).norm();
+    public static Preprocessing preprocessing(String name, int resize, int crop) {
+        Preprocessing.Mode mode = CustomNet.NAME.equals(name) ? Preprocessing.Mode.TORCH : config(name).norm();
+        return mode == Preprocessing.Mode.CAFFE ? Preprocessing.caffe(resize, crop) : Preprocessing.torch(resize, crop);
     }
 
     private static BadInputException unknown(String name) {

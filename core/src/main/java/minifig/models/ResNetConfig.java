@@ -1,5 +1,7 @@
 package minifig.models;
 
+import minifig.data.Preprocessing;
+
 import java.util.List;
 
 /**
@@ -21,10 +23,10 @@ import java.util.List;
  * @param convBias         every conv (stem, blocks, shortcuts) has a bias (Keras)
  * @param bnEps            BatchNorm epsilon (PyTorch 1e-5, Keras 1e-3)
  * @param strideOnFirst1x1 a bottleneck's stride sits on its first 1x1 conv instead of its 3x3 conv
- * @param norm             how input photos are normalised for this architecture
+ * @param norm             how input photos are normalised for this architecture (torchvision's ImageNet mean/std, or Caffe's BGR mean subtraction)
  */
 public record ResNetConfig(String name, boolean bottleneck, List<Integer> layers, int width, boolean convBias,
-                           float bnEps, boolean strideOnFirst1x1, ImageNorm norm) {
+                           float bnEps, boolean strideOnFirst1x1, Preprocessing.Mode norm) {
 
     /** BatchNorm momentum (PyTorch convention: new = (1 - m) * old + m * batch) for every variant. */
     public static final float BN_MOMENTUM = 0.1f;
@@ -32,18 +34,18 @@ public record ResNetConfig(String name, boolean bottleneck, List<Integer> layers
     public static final int BOTTLENECK_EXPANSION = 4;
 
     public static final ResNetConfig RESNET18 =
-            new ResNetConfig("resnet18", false, List.of(2, 2, 2, 2), 64, false, 1e-5f, false, ImageNorm.TORCH);
+            new ResNetConfig("resnet18", false, List.of(2, 2, 2, 2), 64, false, 1e-5f, false, Preprocessing.Mode.TORCH);
     public static final ResNetConfig RESNET34 =
-            new ResNetConfig("resnet34", false, List.of(3, 4, 6, 3), 64, false, 1e-5f, false, ImageNorm.TORCH);
+            new ResNetConfig("resnet34", false, List.of(3, 4, 6, 3), 64, false, 1e-5f, false, Preprocessing.Mode.TORCH);
     public static final ResNetConfig RESNET50 =
-            new ResNetConfig("resnet50", true, List.of(3, 4, 6, 3), 64, false, 1e-5f, false, ImageNorm.TORCH);
+            new ResNetConfig("resnet50", true, List.of(3, 4, 6, 3), 64, false, 1e-5f, false, Preprocessing.Mode.TORCH);
     /**
      * The Keras Applications ResNet50 (its weights' layer names are res2a_branch2a, bn_conv1, fc1000, ...).
      * Its BN momentum in Keras is 0.99 (PyTorch 0.01); we train with {@link #BN_MOMENTUM} like the others,
      * which changes nothing at inference and only the running-statistics update speed in fine-tuning.
      */
     public static final ResNetConfig RESNET50_KERAS =
-            new ResNetConfig("resnet50-keras", true, List.of(3, 4, 6, 3), 64, true, 1e-3f, true, ImageNorm.CAFFE);
+            new ResNetConfig("resnet50-keras", true, List.of(3, 4, 6, 3), 64, true, 1e-3f, true, Preprocessing.Mode.CAFFE);
 
     public static final List<ResNetConfig> ALL = List.of(RESNET18, RESNET34, RESNET50, RESNET50_KERAS);
 

@@ -54,7 +54,7 @@ public final class EvalReport {
         AtomicFiles.writeString(dir.resolve("confusion.csv"), ev.confusionCsv());
         StringBuilder sb = new StringBuilder("path,actual,predicted,probability\n");
         for (Miss m : misclassified(labels, o)) {
-            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.4f%n", csv(m.path()), csv(m.actual()), csv(m.predicted()), m.probability()));
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%.4f%n", Evaluation.csv(m.path()), Evaluation.csv(m.actual()), Evaluation.csv(m.predicted()), m.probability()));
         }
         AtomicFiles.writeString(dir.resolve("misclassified.csv"), sb.toString());
         try {
@@ -62,9 +62,5 @@ public final class EvalReport {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 }

@@ -247,7 +247,8 @@ public final class Evaluation {
 
     private static String clip(String s, int w) { return s.length() <= w ? s : s.substring(0, w - 1) + "~"; }
 
-    private static String csv(String s) {
+    /** A CSV field: quoted (with doubled quotes) when it holds a comma or a quote. */
+    static String csv(String s) {
         return s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 }

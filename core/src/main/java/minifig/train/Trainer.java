@@ -28,7 +28,6 @@ import minifig.data.Sample;
 import minifig.data.Split;
 import minifig.io.AtomicFiles;
 import minifig.io.Metadata;
-import minifig.models.ImageNorm;
 import minifig.models.Models;
 import minifig.models.ResNet;
 import minifig.nn.Loss;
@@ -80,8 +79,7 @@ public final class Trainer {
 
     /** The preprocessing a model is trained with at input side {@code imageSize}. */
     public static Preprocessing preprocessing(String model, int imageSize, int resize) {
-        ImageNorm norm = Models.preprocessing(model);
-        return norm.mode == ImageNorm.Mode.CAFFE ? Preprocessing.caffe(resize, imageSize) : Preprocessing.torch(resize, imageSize);
+        return Models.preprocessing(model, resize, imageSize);
     }
 
     static Augmentation augmentation(String name) {

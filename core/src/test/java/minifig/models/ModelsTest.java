@@ -1,5 +1,8 @@
 package minifig.models;
 
+import minifig.data.Preprocessing;
+import minifig.data.RgbImage;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -42,18 +45,27 @@ class ModelsTest {
 
     @Test
     void preprocessingIsTorchvisionStyleExceptForTheKerasNet() {
-        ImageNorm torch = Models.preprocessing("resnet18");
-        assertSame(ImageNorm.TORCH, torch);
-        assertSame(ImageNorm.TORCH, Models.preprocessing("custom"));
-        assertEquals(256, torch.resize);
-        assertEquals(224, torch.crop);
-        float[] t = torch.apply(255f, 0f, 127.5f);
-        assertArrayEquals(new float[] {(1 - 0.485f) / 0.229f, -0.456f / 0.224f, (0.5f - 0.406f) / 0.225f}, t, 1e-5f);
+        Preprocessing torch = Models.preprocessing("resnet18", 256, 224);
+        assertEquals(Preprocessing.torch(256, 224), torch);
+        assertEquals(Preprocessing.Mode.TORCH, Models.preprocessing("custom", 73, 64).mode());
+        assertEquals(256, torch.resize());
+        assertEquals(224, torch.crop());
+        float[] t = firstPixel(torch, 255, 0, 128);
+        assertArrayEquals(new float[] {(1 - 0.485f) / 0.229f, -0.456f / 0.224f, (128 / 255f - 0.406f) / 0.225f}, t, 1e-5f);
 
-        ImageNorm caffe = Models.preprocessing("resnet50-keras");
-        assertEquals(ImageNorm.Mode.CAFFE, caffe.mode);
-        assertEquals(224, caffe.crop);
+        Preprocessing caffe = Models.preprocessing("resnet50-keras", 224, 224);
+        assertEquals(Preprocessing.Mode.CAFFE, caffe.mode());
+        assertEquals(224, caffe.crop());
         // RGB (255, 128, 0) -> BGR (0, 128, 255) minus the B, G, R means, no scaling.
-        assertArrayEquals(new float[] {0 - 103.939f, 128 - 116.779f, 255 - 123.68f}, caffe.apply(255f, 128f, 0f), 1e-4f);
+        float[] c = firstPixel(caffe, 255, 128, 0);
+        assertArrayEquals(new float[] {0 - 103.939f, 128 - 116.779f, 255 - 123.68f}, c, 1e-4f);
+    }
+
+    /** The three output channels of the top-left pixel of a constant (r, g, b) photo. */
+    private static float[] firstPixel(Preprocessing pp, int r, int g, int b) {
+        int plane = pp.crop() * pp.crop();
+        float[] out = new float[3 * plane];
+        pp.normalizeInto(RgbImage.constant(pp.crop(), pp.crop(), r, g, b), out, 0);
+        return new float[] {out[0], out[plane], out[2 * plane]};
     }
 }
