@@ -12,7 +12,7 @@ import minifig.tensor.Tensor;
 /**
  * One network workload as the benchmarks time it: a model built from a fixed seed, a fixed random batch,
  * and one {@link #step()} = an eval-mode forward, or a training step (zero grads, training forward, loss,
- * backward, SGD step with momentum 0.9 and weight decay 1e-4: what PyTorch's side runs too).
+ * backward of the parameters (not of the input image), SGD step with momentum 0.9 and weight decay 1e-4: what PyTorch's side runs too).
  *
  * <p>Names: {@code resnet18_fwd}, {@code resnet18_train}, {@code resnet50keras_fwd}, {@code custom_fwd},
  * {@code custom_train}. ResNets take 224x224 photos, the custom net 64x64; 36 classes (the minifig set).
@@ -56,7 +56,7 @@ public final class NetCase {
         model.zeroGrad();
         Tensor out = model.forward(x, true);
         float l = loss.forward(out, targets);
-        model.backward(loss.backward());
+        model.backwardParams(loss.backward());   // no gradient for the input image, as in PyTorch
         sgd.step();
         return l;
     }

@@ -122,6 +122,17 @@ public final class CustomNet extends Module {
     @Override
     public Tensor backward(Tensor dOut) { return body.backward(dOut); }
 
+    /** The training backward: as {@link #backward}, without the image's gradient (conv1 skips its dX). */
+    @Override
+    public void backwardParams(Tensor dOut) {
+        conv1.setNeedsInputGrad(false);
+        try {
+            body.backward(dOut);
+        } finally {
+            conv1.setNeedsInputGrad(true);
+        }
+    }
+
     @Override
     public void collect(String prefix, StateDict sd) {
         conv1.collect(prefix + "conv1.", sd);

@@ -172,8 +172,10 @@ public final class ResNet extends Module {
     /**
      * Like {@link #backward} but for training only: stops below the earliest stage with a trainable
      * parameter, since the gradient with respect to the input and frozen stages is never used. With only
-     * the head trainable this skips the whole backbone's backward pass.
+     * the head trainable this skips the whole backbone's backward pass; with the stem trainable, the stem
+     * conv computes dW but not the image's gradient.
      */
+    @Override
     public void backwardParams(Tensor dOut) {
         if (trainedFirst < 0) throw new IllegalStateException(config.name() + ": backward without a training forward");
         int stop = trainedLast + 1;
@@ -183,7 +185,16 @@ public final class ResNet extends Module {
                 break;
             }
         }
-        for (int i = trainedLast; i >= stop; i--) dOut = stages[i].backward(dOut);
+        if (stop > STEM) {
+            for (int i = trainedLast; i >= stop; i--) dOut = stages[i].backward(dOut);
+            return;
+        }
+        conv1.setNeedsInputGrad(false);
+        try {
+            for (int i = trainedLast; i >= stop; i--) dOut = stages[i].backward(dOut);
+        } finally {
+            conv1.setNeedsInputGrad(true);
+        }
     }
 
     private boolean hasTrainable(int stage) {

@@ -36,6 +36,15 @@ public final class Conv2d implements Layer {
     private Tensor input;
 
     /**
+     * Whether backward computes dX. A network's first conv reads the image, whose gradient nobody uses in
+     * training (PyTorch skips it too: the input does not require grad); turning this off saves the
+     * Wᵀ · dY GEMM and the col2im of every image (for a ResNet stem, a 147 x 12544 x 64 GEMM and a
+     * stride-2 col2im per 224x224 image). Models switch it off only around their training backward
+     * ({@link Module#backwardParams}), so {@link #backward} keeps its contract by default.
+     */
+    private boolean needsInputGrad = true;
+
+    /**
      * A new conv with PyTorch's default init: kaiming_uniform(a=sqrt(5)), i.e. weight and bias both
      * U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = inC*K*K, drawn from {@code rng} (weight first).
      */
@@ -69,6 +78,15 @@ public final class Conv2d implements Layer {
     private static Param newBias(int inC, int outC, int k, Random rng) {
         return new Param(new Tensor(outC).uniform(rng, 1.0 / Math.sqrt((double) inC * k * k)), false);
     }
+
+    /** Whether {@link #backward} computes dX (true unless switched off, see the field). */
+    public boolean needsInputGrad() { return needsInputGrad; }
+
+    /**
+     * With {@code false}, {@link #backward} adds dW and db as usual but computes no input gradient and
+     * returns null: for a conv whose input is the network's input, in a training backward.
+     */
+    public void setNeedsInputGrad(boolean needed) { needsInputGrad = needed; }
 
     /** Output spatial size for an input of size {@code in} (one axis). */
     public int outSize(int in) { return Im2col.outSize(in, kernel, stride, padding); }
@@ -137,6 +155,7 @@ public final class Conv2d implements Layer {
         return y;
     }
 
+    /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor x = Checks.cached(input, "Conv2d");
@@ -144,12 +163,12 @@ public final class Conv2d implements Layer {
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;
         dOut.requireShape("Conv2d backward dOut", N, O, OH, OW);
-        Tensor dx = new Tensor(x.shape);
+        Tensor dx = needsInputGrad ? new Tensor(x.shape) : null;
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
         boolean needDW = !weight.frozen;
         float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
-        float[] dCol = direct ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
+        float[] dCol = direct || dx == null ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
         // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
         float[] dyG = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
         for (int n0 = 0; n0 < N; n0 += G) {
@@ -177,6 +196,7 @@ public final class Conv2d implements Layer {
                 Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, weight.grad.data, 0, CKK, true);
             }
             // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
+            if (dx == null) continue;
             if (direct) {
                 Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
                         dx.data, n0 * CHW, OHW, false);

@@ -14,6 +14,13 @@ import minifig.tensor.Tensor;
  */
 public abstract class Module implements Layer {
 
+    /**
+     * The backward of a training step: adds the trainable parameters' gradients exactly as {@link #backward}
+     * does, but returns no input gradient, so a network may skip work only that needs (its first conv's dX,
+     * a frozen prefix). The default runs {@link #backward}.
+     */
+    public void backwardParams(Tensor dOut) { backward(dOut); }
+
     /** The named parameters and buffers, collected afresh (cheap: it only gathers references). */
     public StateDict stateDict() { return StateDict.of(this); }
 

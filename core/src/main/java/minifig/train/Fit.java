@@ -57,7 +57,7 @@ public final class Fit {
             float l = loss.forward(y, b.labels());
             if (!Float.isFinite(l)) return stats(lossSum, correct, seen, batchNo, l);
             Tensor dy = loss.backward();
-            if (model instanceof ResNet r) r.backwardParams(dy); else model.backward(dy);
+            model.backwardParams(dy);
             sgd.step();
             lossSum += (double) l * b.size();
             seen += b.size();

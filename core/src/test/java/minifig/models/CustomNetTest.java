@@ -37,6 +37,22 @@ class CustomNetTest {
         assertArrayEquals(net.conv2().weight.value.data, new CustomNet(10, 1L).conv2().weight.value.data);
     }
 
+    /** The training backward adds exactly backward's gradients; only the image gradient is skipped. */
+    @Test
+    void backwardParamsMatchesBackward() {
+        CustomNet a = new CustomNet(7, 3L), b = new CustomNet(7, 3L);
+        Tensor x = new Tensor(2, 3, 12, 12).randn(new Random(4), 1.0);
+        int[] targets = {1, 5};
+        NLLLoss nll = new NLLLoss();
+        nll.forward(a.forward(x, true), targets);
+        a.backward(nll.backward());
+        nll.forward(b.forward(x, true), targets);
+        b.backwardParams(nll.backward());
+        List<Param> pa = a.params(), pb = b.params();
+        for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data, "param " + i);
+        assertTrue(b.conv1.needsInputGrad(), "the switch is only off during backwardParams");
+    }
+
     /** The PyTorch listing (in_channels 3, 5 classes, 16x16 input, AvgPool2d(4) = global) with PyTorch's weights. */
     @Test
     void matchesPyTorchForwardBackwardAndFiveSgdSteps() {
@@ -68,7 +84,7 @@ class CustomNetTest {
             float loss = nll.forward(net.forward(x, true), targets);
             // Losses drift apart slowly as float rounding differences compound over steps; 1e-4 still holds.
             Golden.assertClose("custom sgd loss " + step, s.get("losses").get(step).asDouble(), loss, 1e-4);
-            net.backward(nll.backward());
+            net.backwardParams(nll.backward());   // the trainer's path: no image gradient
             sgd.step();
         }
         Golden.assertClose("custom final loss", s.get("final_loss").asDouble(), nll.forward(net.forward(x, false), targets), 1e-4);

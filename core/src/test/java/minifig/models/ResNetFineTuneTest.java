@@ -161,6 +161,25 @@ class ResNetFineTuneTest {
         for (Param p : b.stageParams("layer4")) assertTrue(nonZero(p.grad), "layer4 gradient");
     }
 
+    /** With everything trainable, backwardParams (no image gradient) adds exactly backward's gradients. */
+    @Test
+    void backwardParamsSkipsOnlyTheImageGradient() {
+        for (ResNetConfig cfg : List.of(ResNetConfig.RESNET18, ResNetConfig.RESNET50_KERAS)) {
+            ResNet a = small(cfg), b = small(cfg);
+            Tensor x = input();
+            SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+            ce.forward(a.forward(x, true), TARGETS);
+            a.backward(ce.backward());
+            ce.forward(b.forward(x, true), TARGETS);
+            b.backwardParams(ce.backward());
+            List<Param> pa = a.params(), pb = b.params();
+            for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data, cfg.name() + " " + i);
+            assertTrue(nonZero(b.conv1.weight.grad), "the stem conv still gets its weight gradient");
+            assertTrue(b.conv1.needsInputGrad(), "the switch is only off during backwardParams");
+            assertEquals(x.shape.length, a.backward(ce.backward()).shape.length, "backward still returns dX");
+        }
+    }
+
     @Test
     void replaceHeadGivesANewSeededTrainableClassifier() {
         ResNet m = small(ResNetConfig.RESNET18), n = small(ResNetConfig.RESNET18);

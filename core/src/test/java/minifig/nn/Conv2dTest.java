@@ -95,6 +95,29 @@ class Conv2dTest {
         for (float g : conv.weight.grad.data) assertEquals(0f, g);
     }
 
+    /** Without the input gradient, backward returns null and adds exactly the same dW and db. */
+    @Test
+    void noInputGradKeepsParameterGradients() {
+        // {N, C, H, O, K, stride, pad}: 3x3, strided 7x7 (a stem), pointwise, strided 1x1, a small map (grouped)
+        int[][] cfgs = {{2, 3, 9, 4, 3, 1, 1}, {2, 3, 15, 4, 7, 2, 3}, {3, 4, 6, 5, 1, 1, 0}, {2, 3, 8, 6, 1, 2, 0},
+                        {5, 2, 4, 3, 3, 1, 1}};
+        for (int[] c : cfgs) {
+            Tensor[] want = null;
+            for (boolean needed : new boolean[] {true, false}) {
+                Random rng = new Random(8);
+                Conv2d conv = new Conv2d(c[1], c[3], c[4], c[5], c[6], true, rng);
+                Tensor x = GradCheck.randn(rng, c[0], c[1], c[2], c[2]);
+                Tensor dy = GradCheck.randn(rng, conv.forward(x, true).shape);
+                conv.setNeedsInputGrad(needed);
+                Tensor dx = conv.backward(dy);
+                assertEquals(needed, dx != null, "dX only when needed");
+                Tensor[] got = {conv.weight.grad, conv.bias.grad};
+                if (want == null) want = got;
+                else for (int i = 0; i < 2; i++) assertArrayEquals(want[i].data, got[i].data, java.util.Arrays.toString(c));
+            }
+        }
+    }
+
     @Test
     void wrongChannelCountIsAClearError() {
         Conv2d conv = new Conv2d(3, 4, 3, 1, 1, true, new Random(0));
