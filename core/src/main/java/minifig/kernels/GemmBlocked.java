@@ -69,6 +69,19 @@ public final class GemmBlocked {
         return b;
     }
 
+    /**
+     * Where B's packed panels come from. The GEMM only ever reads B through its packer, so a B that is never
+     * stored as a matrix (the implicit col matrix of a convolution, {@link Im2colPanels}) can be packed
+     * straight from its source. Called concurrently from several threads, on disjoint column ranges.
+     */
+    public interface BPanels {
+        /**
+         * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels exactly as {@link GemmBlocked#packB} does:
+         * bp[bpOff + (jr/NR)*kcb*NR + p*NR + j], columns past ncb zero.
+         */
+        void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff);
+    }
+
     /** Same contract as {@link Gemm#sgemm}; arguments are assumed checked. Uses {@link Parallel#threads()}. */
     public void sgemm(boolean transA, boolean transB, int M, int N, int K,
                       float[] A, int offA, int lda, float[] B, int offB, int ldb,
@@ -85,34 +98,43 @@ public final class GemmBlocked {
             if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(C, offC + i * ldc, offC + i * ldc + N, 0f);
             return;
         }
-        run(transA, transB, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate, threads);
+        BPanels b = (pc, kcb, jc, ncb, bp, bpOff) -> packB(transB, B, offB, ldb, pc, kcb, jc, ncb, bp, bpOff);
+        run(transA, M, N, K, A, offA, lda, b, C, offC, ldc, accumulate, threads);
+    }
+
+    /**
+     * C[M,N] (+)= op(A)[M,K] · B[K,N] with B given by its packer (K, M, N >= 1; arguments are assumed checked).
+     * Uses {@link Parallel#threads()}.
+     */
+    public void sgemm(boolean transA, int M, int N, int K, float[] A, int offA, int lda, BPanels B,
+                      float[] C, int offC, int ldc, boolean accumulate) {
+        if (M == 0 || N == 0 || K == 0) throw new IllegalArgumentException("empty product " + M + "x" + N + "x" + K);
+        run(transA, M, N, K, A, offA, lda, B, C, offC, ldc, accumulate, Parallel.threads());
     }
 
     /** Splits the product over threads. */
-    private void run(boolean transA, boolean transB, int M, int N, int K,
-                     float[] A, int offA, int lda, float[] B, int offB, int ldb,
+    private void run(boolean transA, int M, int N, int K, float[] A, int offA, int lda, BPanels B,
                      float[] C, int offC, int ldc, boolean accumulate, int threads) {
         long work = (long) M * N * K;
         int tilesM = (M + MR - 1) / MR, tilesN = (N + NR - 1) / NR;
         int t = work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.max(tilesM, tilesN));
         if (t <= 1 || Parallel.inParallelRegion()) {
-            block(transA, transB, 0, M, 0, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate);
+            block(transA, 0, M, 0, N, K, A, offA, lda, B, C, offC, ldc, accumulate);
             return;
         }
         // Split the larger tile count into t slabs of whole micro-tiles; each thread packs its own panels.
         if (tilesN >= tilesM) {
-            Parallel.parallelFor(tilesN, t, (lo, hi) -> block(transA, transB, 0, M, lo * NR, Math.min(N, hi * NR), K,
-                    A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate));
+            Parallel.parallelFor(tilesN, t, (lo, hi) -> block(transA, 0, M, lo * NR, Math.min(N, hi * NR), K,
+                    A, offA, lda, B, C, offC, ldc, accumulate));
         } else {
-            Parallel.parallelFor(tilesM, t, (lo, hi) -> block(transA, transB, lo * MR, Math.min(M, hi * MR), 0, N, K,
-                    A, offA, lda, B, offB, ldb, C, offC, ldc, accumulate));
+            Parallel.parallelFor(tilesM, t, (lo, hi) -> block(transA, lo * MR, Math.min(M, hi * MR), 0, N, K,
+                    A, offA, lda, B, C, offC, ldc, accumulate));
         }
     }
 
     /** C[m0:m1, n0:n1] on the calling thread. */
-    private void block(boolean transA, boolean transB, int m0, int m1, int n0, int n1, int K,
-                       float[] A, int offA, int lda, float[] B, int offB, int ldb,
-                       float[] C, int offC, int ldc, boolean accumulate) {
+    private void block(boolean transA, int m0, int m1, int n0, int n1, int K, float[] A, int offA, int lda,
+                       BPanels B, float[] C, int offC, int ldc, boolean accumulate) {
         boolean packPerPanel = m1 - m0 <= mc;
         float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
@@ -123,7 +145,7 @@ public final class GemmBlocked {
             // instead, while it is hot in L1/L2 (small-M conv GEMMs: 64 x 3136 x 576 and the like).
             if (!packPerPanel) {
                 for (int pc = 0; pc < K; pc += kc) {
-                    packB(transB, B, offB, ldb, pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
+                    B.pack(pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
                 }
             }
             for (int ic = m0; ic < m1; ic += mc) {
@@ -138,7 +160,7 @@ public final class GemmBlocked {
                         int nr = Math.min(NR, ncb - jr);
                         int bOff = pc * ncPadded + jr * kcb;
                         if (packPerPanel) {
-                            packB(transB, B, offB, ldb, pc, kcb, jc + jr, nr, bp, 0);
+                            B.pack(pc, kcb, jc + jr, nr, bp, 0);
                             bOff = 0;
                         }
                         for (int ir = 0; ir < mcb; ir += MR) {

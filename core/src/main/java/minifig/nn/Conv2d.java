@@ -2,7 +2,9 @@ package minifig.nn;
 
 import java.util.Random;
 import minifig.kernels.Gemm;
+import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
+import minifig.kernels.Im2colPanels;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
@@ -10,8 +12,9 @@ import minifig.tensor.Tensor;
  * 2-D convolution as im2col + GEMM, PyTorch's nn.Conv2d (square kernel, groups = 1, dilation = 1).
  *
  * <pre>
- * forward, per image n:  col = im2col(x[n])              [C*K*K, OH*OW]
- *                        y[n] = W · col (+ b)             W viewed as [O, C*K*K]  (OIHW flat)
+ * forward, per image n:  col = im2col(x[n])              [C*K*K, OH*OW], never stored: the GEMM packs
+ *                        y[n] = W · col (+ b)             its panels from x[n] ({@link Im2colPanels})
+ *                                                         W viewed as [O, C*K*K]  (OIHW flat)
  * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input)
  *                        db  += row sums of dY[n]
  *                        dX[n] = col2im(Wᵀ · dY[n])
@@ -118,25 +121,22 @@ public final class Conv2d implements Layer {
         int O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW, CHW = C * H * W;
         int G = groupSize(N, OHW);
         Tensor y = new Tensor(N, O, OH, OW);
-        // One image at a time: col [CKK, OHW] (none for a pointwise conv) and y[n] is the GEMM's output.
-        // G images at a time: col [CKK, G*OHW] and the GEMM writes out [O, G*OHW], copied into y per image.
-        float[] col = G == 1 && isPointwise() ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
+        // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
+        // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
+        // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
+        boolean direct = G == 1 && isPointwise();
         float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), cols = g * OHW;
-            float[] b = x.data;
-            int bOff = n0 * CHW;
-            if (col != null) {
-                for (int i = 0; i < g; i++) {
-                    Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
-                }
-                b = col;
-                bOff = 0;
-            }
-            if (out == null) {
-                Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, b, bOff, OHW, y.data, n0 * O * OHW, OHW, false);
+            float[] c = out == null ? y.data : out;
+            int cOff = out == null ? n0 * O * OHW : 0;
+            if (direct) {
+                Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, x.data, n0 * CHW, OHW, c, cOff, OHW, false);
             } else {
-                Gemm.sgemm(false, false, O, cols, CKK, weight.value.data, 0, CKK, b, bOff, cols, out, 0, cols, false);
+                Im2colPanels col = new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
+                GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, weight.value.data, 0, CKK, col, c, cOff, cols, false);
+            }
+            if (out != null) {
                 for (int i = 0; i < g; i++) {
                     for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
                 }

@@ -1,0 +1,124 @@
+package minifig.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Implicit im2col: GEMM B panels packed straight from NCHW images, without the col matrix. A convolution's
+ * forward GEMM {@code out[O, G*OH*OW] = W[O, C*K*K] · col[C*K*K, G*OH*OW]} otherwise writes col (7 MB per
+ * 56x56 image at ResNet's layer1) and reads it back in {@link GemmBlocked#packB}; here each packed panel
+ * (24 output pixels x a k block of (c, kh, kw) rows) is gathered from the image rows it needs, which the
+ * neighbouring panels reuse while they are still in cache. docs/performance.md has the measurement.
+ *
+ * <p>Column j of the implicit col is pixel j % (OH*OW) of image j / (OH*OW) (G images side by side, as
+ * {@link Im2col#im2col(float[], int, int, int, int, int, int, int, int, float[], int, int)} lays them out);
+ * row (c*K + kh)*K + kw, as in {@link Im2col}. A panel's columns split into runs along one output row; per
+ * k row each run is one contiguous (stride 1) or strided (stride 2) stretch of an input row, padded with zeros.
+ */
+public final class Im2colPanels implements GemmBlocked.BPanels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    private static final int NR = GemmBlocked.NR;
+
+    private final float[] x;
+    private final int xOff, images, C, H, W, K, stride, pad, OH, OW;
+
+    /**
+     * The implicit col [C*K*K, images*OH*OW] of {@code images} consecutive images [C, H, W] starting at
+     * {@code x[xOff]}, for a square K x K kernel.
+     */
+    public Im2colPanels(float[] x, int xOff, int images, int C, int H, int W, int K, int stride, int pad) {
+        this.x = x;
+        this.xOff = xOff;
+        this.images = images;
+        this.C = C;
+        this.H = H;
+        this.W = W;
+        this.K = K;
+        this.stride = stride;
+        this.pad = pad;
+        this.OH = Im2col.outSize(H, K, stride, pad);
+        this.OW = Im2col.outSize(W, K, stride, pad);
+        if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
+        long end = (long) xOff + (long) images * C * H * W;
+        if (xOff < 0 || end > x.length) throw new IllegalArgumentException(images + " images of " + C + "x" + H + "x" + W
+                + " at offset " + xOff + " exceed the array of " + x.length);
+    }
+
+    /** Rows of the implicit col matrix (the GEMM's K). */
+    public int rows() { return C * K * K; }
+
+    /** Columns of the implicit col matrix (the GEMM's N). */
+    public int cols() { return images * OH * OW; }
+
+    @Override
+    public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
+        // Per run r of a panel: first panel column, length, image row offset of the window's top-left corner,
+        // and that corner's (ih, iw), which may lie in the padding.
+        int[] start = new int[NR], len = new int[NR], base = new int[NR], ih0 = new int[NR], iw0 = new int[NR];
+        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image.
+        int[] lo = new int[NR * K], hi = new int[NR * K];
+        int ohw = OH * OW, hw = H * W, kk = K * K;
+        for (int jr = 0; jr < ncb; jr += NR) {
+            int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb, runs = 0;
+            for (int j = 0; j < nr; ) {
+                int col = jc + jr + j, img = col / ohw, q = col % ohw, oh = q / OW, ow = q % OW;
+                int n = Math.min(nr - j, OW - ow);
+                start[runs] = j;
+                len[runs] = n;
+                base[runs] = xOff + img * C * hw;
+                ih0[runs] = oh * stride - pad;
+                iw0[runs] = ow * stride - pad;
+                for (int kw = 0; kw < K; kw++) {
+                    int iw = iw0[runs] + kw;      // column t of the run reads iw + t*stride
+                    lo[runs * K + kw] = Math.min(n, iw >= 0 ? 0 : ceilDiv(-iw, stride));
+                    hi[runs * K + kw] = Math.max(lo[runs * K + kw], Math.min(n, ceilDiv(W - iw, stride)));
+                }
+                runs++;
+                j += n;
+            }
+            int k = pc, c = k / kk, kh = k % kk / K, kw = k % K;
+            for (int p = 0; p < kcb; p++) {
+                int dst = panel + p * NR;
+                for (int r = 0; r < runs; r++) {
+                    int d = dst + start[r], n = len[r], ih = ih0[r] + kh;
+                    if (ih < 0 || ih >= H) {
+                        java.util.Arrays.fill(bp, d, d + n, 0f);
+                        continue;
+                    }
+                    int a = lo[r * K + kw], b = hi[r * K + kw];
+                    int src = base[r] + c * hw + ih * W + iw0[r] + kw;     // the input of column t is x[src + t*stride]
+                    for (int t = 0; t < a; t++) bp[d + t] = 0f;
+                    if (stride == 1) copy(x, src, bp, d, a, b);
+                    else for (int t = a; t < b; t++) bp[d + t] = x[src + t * stride];
+                    for (int t = b; t < n; t++) bp[d + t] = 0f;
+                }
+                for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                if (++kw == K) {
+                    kw = 0;
+                    if (++kh == K) {
+                        kh = 0;
+                        c++;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dst[d + t] = src[s + t] for t in [a, b). Runs of 8 or more are copied in whole vectors, the last one
+     * overlapping the previous (it rewrites the same values), so there is no scalar tail.
+     */
+    private static void copy(float[] src, int s, float[] dst, int d, int a, int b) {
+        if (b - a < V) {
+            for (int t = a; t < b; t++) dst[d + t] = src[s + t];
+            return;
+        }
+        for (int t = a; t < b - V; t += V) FloatVector.fromArray(S, src, s + t).intoArray(dst, d + t);
+        FloatVector.fromArray(S, src, s + b - V).intoArray(dst, d + b - V);
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return a <= 0 ? -((-a) / b) : (a + b - 1) / b;
+    }
+}
