@@ -1,12 +1,14 @@
 package minifig.nn;
 
 import minifig.kernels.Im2col;
+import minifig.kernels.MaxPool;
 import minifig.tensor.Tensor;
 
 /**
  * Max pooling, PyTorch's nn.MaxPool2d (square window, dilation 1, floor mode). Padding reads as -infinity,
  * so a padded position never wins. Ties go to the first maximum in row-major window order, as PyTorch's CPU
- * kernel does; backward routes each output gradient to that one input position.
+ * kernel does; backward routes each output gradient to that one input position. The window search is the
+ * {@link MaxPool} kernel (vectorised; {@code MaxPoolNaive} is its reference).
  */
 public final class MaxPool2d implements Layer {
     public final int kernel, stride, padding;
@@ -41,32 +43,7 @@ public final class MaxPool2d implements Layer {
         }
         Tensor y = new Tensor(N, C, OH, OW);
         int[] arg = training ? new int[y.size()] : null;
-        float[] xs = x.data, ys = y.data;
-        int o = 0;
-        for (int nc = 0; nc < N * C; nc++) {
-            int base = nc * H * W;
-            for (int oh = 0; oh < OH; oh++) {
-                int h0 = Math.max(oh * stride - padding, 0), h1 = Math.min(oh * stride - padding + kernel, H);
-                for (int ow = 0; ow < OW; ow++, o++) {
-                    int w0 = Math.max(ow * stride - padding, 0), w1 = Math.min(ow * stride - padding + kernel, W);
-                    float best = Float.NEGATIVE_INFINITY;
-                    int bestIdx = base + h0 * W + w0;
-                    for (int h = h0; h < h1; h++) {
-                        for (int w = w0; w < w1; w++) {
-                            float v = xs[base + h * W + w];
-                            if (v > best || Float.isNaN(v)) {   // NaN propagates, as in PyTorch
-                                best = v;
-                                bestIdx = base + h * W + w;
-                                if (Float.isNaN(v)) break;
-                            }
-                        }
-                        if (Float.isNaN(best)) break;
-                    }
-                    ys[o] = best;
-                    if (arg != null) arg[o] = bestIdx;
-                }
-            }
-        }
+        MaxPool.forward(x.data, N * C, H, W, kernel, stride, padding, y.data, arg);
         if (training) {
             argmax = arg;
             inputShape = x.shape.clone();
