@@ -96,6 +96,8 @@ def rss(cmd_prefix, case, batch, threads, steps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1,
+                    help="unreported warm-up rounds; a training step's JIT needs ~4 steps (1 per round) to settle")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="CASE:BATCH, e.g. resnet18_fwd:8")
     ap.add_argument("--rss-steps", type=int, default=3)
@@ -117,13 +119,13 @@ def main():
         engines.append(Engine("torch", TORCH_CMD))
     cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases]
     times = {}  # (engine, case, batch, threads) -> [sec per step]
-    for r in range(a.rounds + 1):          # round 0 is warm-up (JIT, allocation of workspaces), not reported
+    for r in range(a.rounds + a.warmup):   # the first rounds warm up (JIT, allocation of workspaces), not reported
         for case, batch in cases:
             for t in a.threads:
                 order = engines if (r + len(times)) % 2 == 0 else engines[::-1]
                 for e in order:
                     sec = e.time(case, batch, t, reps_for(case, batch))
-                    if r > 0:
+                    if r >= a.warmup:
                         times.setdefault((e.name, case, batch, t), []).append(sec)
                     print(f"round {r} {e.name:8} {case:18} b{batch:<3} t{t}  {sec:8.3f} s  {batch / sec:7.2f} img/s",
                           flush=True)
@@ -164,7 +166,7 @@ def report(a, info, started, engines, rows, rss_rows):
     names = [e.name for e in engines]
     cmd = "/usr/bin/python3 bench/compare.py " + " ".join(sys.argv[1:])
     out = [f"Measured {started:%Y-%m-%d %H:%M %Z} with `{cmd.strip()}`, {a.rounds} interleaved rounds "
-           f"(plus one warm-up round).", "",
+           f"(plus {a.warmup} warm-up round{'s' if a.warmup != 1 else ''}).", "",
            f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
            f"({'AVX-512' if info['avx512'] else 'no AVX-512'}); load average at the start: {info['load']}",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",

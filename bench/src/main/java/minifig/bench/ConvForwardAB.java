@@ -1,0 +1,86 @@
+package minifig.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import minifig.kernels.GemmBlocked;
+import minifig.kernels.Im2col;
+import minifig.kernels.Im2colPanels;
+import minifig.kernels.Parallel;
+
+/**
+ * Conv forward GEMMs with an explicit col matrix (im2col, then GEMM reads it back) vs implicit im2col
+ * ({@link Im2colPanels}: B panels packed straight from the images), one thread, interleaved round after round
+ * in one process next to the FMA peak, as {@link Interleaved} does for plain GEMMs; each case is reported by
+ * its best round and its median.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.ConvForwardAB
+ * [--rounds 10] [G,C,H,K,stride,pad,O ...]} (G images side by side in one GEMM, as Conv2d groups small maps).
+ * Default layers: ResNet-18's stem, layer1, layer2 (strided and not), layer3/4 grouped for batch 8, a downsample.
+ */
+public final class ConvForwardAB {
+    private ConvForwardAB() {}
+
+    public static void main(String[] args) {
+        int rounds = 10;
+        List<String> layers = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--rounds")) rounds = Integer.parseInt(args[++i]);
+            else layers.add(args[i]);
+        }
+        if (layers.isEmpty()) {
+            layers = List.of("1,3,224,7,2,3,64", "1,64,56,3,1,1,64", "1,64,56,3,2,1,128", "1,128,28,3,1,1,128",
+                    "8,256,14,3,1,1,256", "8,512,7,3,1,1,512", "1,64,56,1,2,0,128");
+        }
+        Parallel.setThreads(1);
+        List<String> names = new ArrayList<>();
+        List<Runnable> runs = new ArrayList<>();
+        List<Double> flops = new ArrayList<>();
+        float[] seed = PeakFlops.seed();
+        float[] sink = new float[1];
+        names.add("peak");
+        flops.add(PeakFlops.flops(2_000_000));
+        runs.add(() -> sink[0] += PeakFlops.chains(seed, 2_000_000));
+        Random r = new Random(1);
+        for (String layer : layers) {
+            int[] f = Arrays.stream(layer.split(",")).mapToInt(Integer::parseInt).toArray();
+            int G = f[0], C = f[1], H = f[2], K = f[3], s = f[4], p = f[5], O = f[6];
+            int OH = Im2col.outSize(H, K, s, p), OHW = OH * OH, CKK = C * K * K, cols = G * OHW, CHW = C * H * H;
+            float[] x = new float[G * CHW], w = new float[O * CKK], col = new float[CKK * cols], out = new float[O * cols];
+            for (int j = 0; j < x.length; j++) x[j] = r.nextFloat();
+            for (int j = 0; j < w.length; j++) w[j] = r.nextFloat();
+            double fl = 2.0 * O * cols * CKK;
+            names.add("explicit " + layer);
+            flops.add(fl);
+            runs.add(() -> {
+                for (int g = 0; g < G; g++) Im2col.im2col(x, g * CHW, C, H, H, K, K, s, p, col, g * OHW, cols);
+                GemmBlocked.DEFAULT.sgemm(false, false, O, cols, CKK, w, 0, CKK, col, 0, cols, out, 0, cols, false);
+            });
+            names.add("implicit " + layer);
+            flops.add(fl);
+            runs.add(() -> GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, w, 0, CKK,
+                    new Im2colPanels(x, 0, G, C, H, H, K, s, p), out, 0, cols, false));
+        }
+        double[][] t = new double[runs.size()][rounds];
+        for (int round = -2; round < rounds; round++) {         // two warm-up rounds
+            for (int c = 0; c < runs.size(); c++) {
+                long t0 = System.nanoTime();
+                runs.get(c).run();
+                if (round >= 0) t[c][round] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        System.out.println("| case (G,C,H,K,stride,pad,O) | best GFLOP/s | median GFLOP/s | best % of peak |");
+        System.out.println("|---|---:|---:|---:|");
+        double peak = 0;
+        for (int c = 0; c < runs.size(); c++) {
+            double[] sorted = t[c].clone();
+            Arrays.sort(sorted);
+            double best = flops.get(c) / sorted[0] / 1e9, median = flops.get(c) / sorted[sorted.length / 2] / 1e9;
+            if (c == 0) peak = best;
+            System.out.println(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.0f%% |", names.get(c), best, median, 100 * best / peak));
+        }
+        System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loop alive)", sink[0]));
+    }
+}
