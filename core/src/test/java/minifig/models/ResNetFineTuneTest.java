@@ -144,20 +144,25 @@ class ResNetFineTuneTest {
         assertNotEquals(m.forward(x, false).data[0], m.forward(x, true).data[0], "batch statistics again");
     }
 
+    /** backward on a, backwardParams on b (same input, same loss): every parameter gradient is identical. */
+    private static void assertSameGradients(ResNet a, ResNet b, String what) {
+        Tensor x = input();
+        SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
+        ce.forward(a.forward(x, true), TARGETS);
+        assertEquals(x.shape.length, a.backward(ce.backward()).shape.length, "backward returns dX");
+        ce.forward(b.forward(x, true), TARGETS);
+        b.backwardParams(ce.backward());
+        List<Param> pa = a.params(), pb = b.params();
+        for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data, what + " param " + i);
+    }
+
     /** backwardParams skips the frozen prefix but leaves the trainable gradients exactly as backward does. */
     @Test
     void backwardParamsMatchesBackwardOnTrainableParameters() {
         ResNet a = small(ResNetConfig.RESNET18), b = small(ResNetConfig.RESNET18);
         a.freezeThrough("layer3");
         b.freezeThrough("layer3");
-        Tensor x = input();
-        SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
-        ce.forward(a.forward(x, true), TARGETS);
-        a.backward(ce.backward());
-        ce.forward(b.forward(x, true), TARGETS);
-        b.backwardParams(ce.backward());
-        List<Param> pa = a.params(), pb = b.params();
-        for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data);
+        assertSameGradients(a, b, "frozen through layer3");
         for (Param p : b.stageParams("layer4")) assertTrue(nonZero(p.grad), "layer4 gradient");
     }
 
@@ -166,17 +171,9 @@ class ResNetFineTuneTest {
     void backwardParamsSkipsOnlyTheImageGradient() {
         for (ResNetConfig cfg : List.of(ResNetConfig.RESNET18, ResNetConfig.RESNET50_KERAS)) {
             ResNet a = small(cfg), b = small(cfg);
-            Tensor x = input();
-            SoftmaxCrossEntropy ce = new SoftmaxCrossEntropy();
-            ce.forward(a.forward(x, true), TARGETS);
-            a.backward(ce.backward());
-            ce.forward(b.forward(x, true), TARGETS);
-            b.backwardParams(ce.backward());
-            List<Param> pa = a.params(), pb = b.params();
-            for (int i = 0; i < pa.size(); i++) assertArrayEquals(pa.get(i).grad.data, pb.get(i).grad.data, cfg.name() + " " + i);
+            assertSameGradients(a, b, cfg.name());
             assertTrue(nonZero(b.conv1.weight.grad), "the stem conv still gets its weight gradient");
             assertTrue(b.conv1.needsInputGrad(), "the switch is only off during backwardParams");
-            assertEquals(x.shape.length, a.backward(ce.backward()).shape.length, "backward still returns dX");
         }
     }
 
