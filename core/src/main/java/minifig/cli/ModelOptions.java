@@ -71,7 +71,12 @@ public final class ModelOptions {
     @Option(names = "--image-size", description = "Input side in pixels (default: recipe).")
     Integer imageSize;
 
-    @Option(names = "--augment", description = "Training augmentation: standard, light or none (default: recipe).")
+    @Option(names = "--resize", description = "Shorter side photos are resized to before the centre crop of --image-size "
+            + "(default: recipe, scaled with --image-size).")
+    Integer resize;
+
+    @Option(names = "--augment", description = "Training augmentation: standard (crops, flips, rotation, colour), light (mild crops, flips), "
+            + "flip (each photo and its mirror image, alternating epochs; the feature cache keeps both) or none (default: recipe).")
     String augment;
 
     @Option(names = "--seed", description = "Drives initialisation, the validation carve or folds, shuffling and augmentation "
@@ -95,7 +100,7 @@ public final class ModelOptions {
      * {@code out}), fills what is missing from the recipe, checks every flag and returns the run's config.
      * {@code defaultOut} is the run folder when --out is not given.
      */
-    TrainConfig config(Double lr, Double momentum, Double weightDecay, Integer epochs, double valFraction, int patience,
+    TrainConfig config(Double lr, Double momentum, Double weightDecay, Integer epochs, Double valFraction, int patience,
                        Path defaultOut, PrintStream log) {
         if (model == null) {
             if (weights == null && Files.isRegularFile(Path.of(DEFAULT_WEIGHTS))) {
@@ -129,14 +134,17 @@ public final class ModelOptions {
         if (size < 16 || size > 1024) throw new BadInputException("--image-size: expected 16..1024, found " + size);
         if (views < 1) throw new BadInputException("--cache-views: expected a positive number, found " + views);
         if (warmup < 0) throw new BadInputException("--warmup: expected 0 or more epochs, found " + warmup);
-        int resize = (int) Math.round(size * 256.0 / 224.0);
+        int resized = resize != null ? resize : r.resize(size);
+        if (resized < size || resized > 4096) throw new BadInputException("--resize: expected " + size + "..4096 (at least --image-size), found " + resized);
+        double valShare = valFraction != null ? valFraction : r.valFraction();
+        if (!(valShare >= 0 && valShare < 1)) throw new BadInputException("--val-fraction: expected 0 <= f < 1, found " + valShare);
         int nThreads = Threads.apply(threads);
         Path dataDir = DataDir.resolve(data);
         Path outDir = out != null ? out : defaultOut;
         return new TrainConfig(model, weights == null ? null : weights.toAbsolutePath().toString(), weights == null ? null : finetune,
                 dataDir.toString(), splitFile != null ? "file" : split, splitFile == null ? null : splitFile.toAbsolutePath().toString(),
-                valFraction, nEpochs, batchSize, baseLr, momentum != null ? momentum : r.momentum(),
-                weightDecay != null ? weightDecay : r.weightDecay(), nesterov, schedule, stepSize, gamma, warmup, size, resize,
+                valShare, nEpochs, batchSize, baseLr, momentum != null ? momentum : r.momentum(),
+                weightDecay != null ? weightDecay : r.weightDecay(), nesterov, schedule, stepSize, gamma, warmup, size, resized,
                 augment != null ? augment : r.augment(), weights == null ? 1.0 : headLrScale != null ? headLrScale : r.headLrScale(),
                 views, patience, seed, nThreads, outDir.toString());
     }

@@ -18,9 +18,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    @Option(names = "--val-fraction", description = "Share of each class's train photos held out for validation (default: ${DEFAULT-VALUE}).",
-            defaultValue = "0.15")
-    double valFraction;
+    @Option(names = "--val-fraction", description = "Share of each class's train photos held out to choose the best epoch; "
+            + "0 trains on all of TRAIN and keeps the last epoch (default: recipe).")
+    Double valFraction;
 
     @Option(names = "--epochs", description = "Epochs (default: recipe).")
     Integer epochs;

@@ -37,7 +37,7 @@ public final class DataLoader {
     private final Preprocessing pp;
     private final Augmentation aug;
     private final int batchSize, prefetch;
-    private final boolean shuffle, dropLast;
+    private final boolean shuffle, dropLast, mirrorOddEpochs;
     private final long seed;
 
     private DataLoader(Builder b) {
@@ -49,6 +49,7 @@ public final class DataLoader {
         this.prefetch = b.prefetch;
         this.shuffle = b.shuffle;
         this.dropLast = b.dropLast;
+        this.mirrorOddEpochs = b.mirrorOddEpochs;
         this.seed = b.seed;
         this.labels = new int[samples.size()];
         for (int i = 0; i < labels.length; i++) {
@@ -73,7 +74,7 @@ public final class DataLoader {
         private final Preprocessing pp;
         private Augmentation aug;
         private int batchSize = 32, prefetch = 2;
-        private boolean shuffle, dropLast;
+        private boolean shuffle, dropLast, mirrorOddEpochs;
         private long seed;
 
         private Builder(List<Sample> samples, LabelSet labels, ImageSource cache, Preprocessing pp) {
@@ -93,6 +94,12 @@ public final class DataLoader {
         public Builder augmentation(Augmentation a) { aug = a; return this; }
 
         public Builder shuffle(boolean s) { shuffle = s; return this; }
+
+        /**
+         * Deterministic flips for the eval transform: odd epochs see every photo mirrored. The feature cache's
+         * two views of a photo are then the photo and its mirror image, not two coin tosses (augment "flip").
+         */
+        public Builder mirrorOddEpochs(boolean m) { mirrorOddEpochs = m; return this; }
 
         /** Drop a last batch smaller than the batch size (keeps BatchNorm statistics sane in training). */
         public Builder dropLast(boolean d) { dropLast = d; return this; }
@@ -140,6 +147,7 @@ public final class DataLoader {
             RgbImage src = cache.get(sample);
             RgbImage img = aug == null ? pp.resizeAndCrop(src)
                     : aug.apply(src, s, pp.filter(), new Random(Seeds.mix(seed, AUGMENT, epoch, i)));
+            if (aug == null && mirrorOddEpochs && epoch % 2 == 1) img = img.flipHorizontal();
             pp.normalizeInto(img, images.data, k * 3 * s * s);
             y[k] = labels[i];
             who.add(sample);

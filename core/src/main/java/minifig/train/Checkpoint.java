@@ -15,6 +15,8 @@ import minifig.io.Metadata;
 import minifig.io.Safetensors;
 import minifig.io.TensorFile;
 import minifig.models.Models;
+import minifig.models.ResNetConfig;
+import minifig.models.ResNet;
 import minifig.nn.Module;
 import minifig.nn.StateDict;
 import minifig.optim.SGD;
@@ -210,7 +212,11 @@ public final class Checkpoint {
 
     /** Builds the network this checkpoint describes and loads its tensors (names and shapes must all match). */
     public Module model() {
-        Module model = Models.create(arch, numClasses, inChannels, 0);
+        Tensor conv1 = tensors.get("conv1.weight");
+        boolean narrowResNet = ResNetConfig.byName(arch) != null && conv1 != null && conv1.rank() == 4 && conv1.shape[0] != 64;
+        // A ResNet at another width (the small networks tests train) is built at the width its stem has.
+        Module model = narrowResNet ? new ResNet(Models.config(arch).withWidth(conv1.shape[0]), numClasses, inChannels, 0L)
+                : Models.create(arch, numClasses, inChannels, 0);
         loadInto(model);
         return model;
     }

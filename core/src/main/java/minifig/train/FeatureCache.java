@@ -89,6 +89,21 @@ public final class FeatureCache {
         return new FeatureCache(stage, featureShape, sub, subLabels, subSamples);
     }
 
+    /** A cache over given rows (rows[v][i]: sample i in view v), for tests and tools. */
+    static FeatureCache of(String stage, int[] featureShape, float[][][] rows, int[] labels, List<Sample> samples) {
+        return new FeatureCache(stage, featureShape, rows, labels, samples);
+    }
+
+    /** Every view's rows (shared, not copied): rows()[v][i] is sample i in view v. */
+    float[][][] rows() { return rows; }
+
+    /** The same cache with every row standardised by {@code st} (new arrays; this cache is unchanged). */
+    public FeatureCache standardized(Standardizer st) {
+        float[][][] out = new float[rows.length][labels.length][];
+        for (int v = 0; v < rows.length; v++) for (int i = 0; i < labels.length; i++) out[v][i] = st.apply(rows[v][i]);
+        return new FeatureCache(stage, featureShape, out, labels, samples);
+    }
+
     /** The photos, in cache order. */
     public List<Sample> samples() { return java.util.Collections.unmodifiableList(samples); }
 

@@ -34,6 +34,7 @@ import minifig.nn.Loss;
 import minifig.nn.Module;
 import minifig.optim.LrSchedule;
 import minifig.optim.SGD;
+import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
 /**
@@ -86,9 +87,18 @@ public final class Trainer {
         return switch (name) {
             case "standard" -> Augmentation.standard();
             case "light" -> Augmentation.light();
-            case "none" -> null;
-            default -> throw new BadInputException("--augment: expected standard, light or none, found '" + name + "'");
+            case "none", "flip" -> null; // flip: mirror images from the loader, see mirrors()
+            default -> throw new BadInputException("--augment: expected standard, light, flip or none, found '" + name + "'");
         };
+    }
+
+    /** Augment "flip": odd epochs (and the feature cache's second view) see each photo mirrored, nothing else changes. */
+    static boolean mirrors(String augment) { return "flip".equals(augment); }
+
+    /** Views per photo in the feature cache: 1 without augmentation, the photo and its mirror for "flip". */
+    static int cacheViews(TrainConfig cfg) {
+        if (mirrors(cfg.augment())) return Math.min(2, Math.max(1, cfg.cacheViews()));
+        return augmentation(cfg.augment()) == null ? 1 : Math.max(1, cfg.cacheViews());
     }
 
     static LrSchedule schedule(TrainConfig c) {
@@ -195,16 +205,18 @@ public final class Trainer {
 
         boolean dropLast = fold.train().size() > cfg.batchSize();
         DataLoader trainLoader = DataLoader.builder(fold.train(), labels, cache, pp).batchSize(cfg.batchSize())
-                .augmentation(augmentation(cfg.augment())).shuffle(true).dropLast(dropLast).seed(cfg.seed()).build();
+                .augmentation(augmentation(cfg.augment())).mirrorOddEpochs(mirrors(cfg.augment()))
+                .shuffle(true).dropLast(dropLast).seed(cfg.seed()).build();
         DataLoader valLoader = fold.val().isEmpty() ? null
                 : DataLoader.builder(fold.val(), labels, cache, pp).batchSize(cfg.batchSize()).build();
         FeatureCache trainFeatures = null, valFeatures = null;
+        Standardizer standardizer = null;
         if (cacheStage != null) {
             ResNet r = (ResNet) model;
             long tf = System.nanoTime();
             DataLoader views = DataLoader.builder(fold.train(), labels, cache, pp).batchSize(cfg.batchSize())
-                    .augmentation(augmentation(cfg.augment())).seed(cfg.seed()).build();
-            int viewCount = augmentation(cfg.augment()) == null ? 1 : Math.max(1, cfg.cacheViews());
+                    .augmentation(augmentation(cfg.augment())).mirrorOddEpochs(mirrors(cfg.augment())).seed(cfg.seed()).build();
+            int viewCount = cacheViews(cfg);
             try (ProgressBar bar = progressBar("features", viewCount * fold.train().size())) {
                 trainFeatures = FeatureCache.build(r, cacheStage, views, viewCount, bar == null ? null : bar::stepTo);
             }
@@ -212,10 +224,25 @@ public final class Trainer {
             out.printf(Locale.ROOT, "features     %s output %s cached for %d views x %d photos + %d validation in %.1fs (%d MB)%n",
                     cacheStage, java.util.Arrays.toString(trainFeatures.featureShape), viewCount, fold.train().size(),
                     fold.val().size(), (System.nanoTime() - tf) / 1e9, (trainFeatures.bytes() + (valFeatures == null ? 0 : valFeatures.bytes())) >> 20);
+            if (trainFeatures.featureShape.length == 1) {
+                // The head trains on standardised features and is folded back whenever it is saved (Standardizer).
+                standardizer = Standardizer.of(trainFeatures);
+                trainFeatures = trainFeatures.standardized(standardizer);
+                if (valFeatures != null) valFeatures = valFeatures.standardized(standardizer);
+                if (resume != null) standardizer.unfold(r.fc()); // the checkpoint holds the folded head
+            }
         }
+        final Standardizer st = standardizer;
 
         Path lastFile = runDir.resolve("last.safetensors"), bestFile = runDir.resolve("best.safetensors");
         int sinceBest = 0;
+        boolean cached = trainFeatures != null;
+        int printEvery = cached ? Math.max(1, cfg.epochs() / 20) : 1;
+        List<Param> trainable = new ArrayList<>();
+        for (Param p : model.params()) if (!p.frozen) trainable.add(p);
+        Map<Param, float[]> bestValues = null;
+        Metadata bestMeta = null;
+        long lastSave = System.nanoTime();
         for (int epoch = startEpoch + 1; epoch <= cfg.epochs(); epoch++) {
             double lr = schedule.lr(epoch - 1);
             sgd.setLr(lr);
@@ -244,7 +271,7 @@ public final class Trainer {
             EpochRow row = new EpochRow(epoch, stats.loss(), stats.accuracy(), valLoss, valAcc, lr,
                     stats.seen() / trainSec, priorSeconds + (System.nanoTime() - t0) / 1e9);
             history.add(row);
-            out.println(format(row, cfg.epochs()));
+            if (!cached || epoch % printEvery == 0 || epoch == cfg.epochs()) out.println(format(row, cfg.epochs()));
 
             boolean improved = val == null || valAcc > bestAcc || (valAcc == bestAcc && valLoss < bestLoss);
             if (improved) {
@@ -262,19 +289,39 @@ public final class Trainer {
                         epoch, lr, lastFile);
             }
             Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
-            // best before last: a crash in between must not leave a last checkpoint naming a best that is not on disk.
-            if (improved) Checkpoint.save(bestFile, model, meta);
-            Checkpoint.saveResumable(lastFile, model, meta, sgd, epoch);
+            boolean stop = cfg.patience() > 0 && sinceBest >= cfg.patience();
+            if (cached && improved) {
+                bestValues = snapshot(trainable);
+                bestMeta = meta;
+            }
+            // On cached features an epoch takes milliseconds and a ResNet-50 checkpoint ~100 MB: write them at
+            // most once a minute (and after the last epoch); the best-so-far waits in memory until then.
+            boolean due = !cached || epoch == cfg.epochs() || stop || System.nanoTime() - lastSave >= SAVE_INTERVAL_NS;
+            if (due) {
+                final int done = epoch;
+                final boolean better = improved;
+                final Map<Param, float[]> bestNow = bestValues;
+                final Metadata bestMetaNow = bestMeta;
+                // A head trained on standardised features is saved folded (Standardizer), so checkpoints take raw features.
+                java.util.function.Consumer<Runnable> folded = st == null ? Runnable::run : r -> st.whileFolded(((ResNet) model).fc(), r);
+                // best before last: a crash in between must not leave a last checkpoint naming a best that is not on disk.
+                if (bestNow != null) withValues(bestNow, () -> folded.accept(() -> Checkpoint.save(bestFile, model, bestMetaNow)));
+                else if (better) folded.accept(() -> Checkpoint.save(bestFile, model, meta));
+                folded.accept(() -> Checkpoint.saveResumable(lastFile, model, meta, sgd, done));
+                bestValues = null;
+                lastSave = System.nanoTime();
+            }
             writeMetrics(runDir, history);
             onEpoch.accept(row);
-            if (cfg.patience() > 0 && sinceBest >= cfg.patience()) {
+            if (stop) {
                 out.printf("early stop   no validation improvement for %d epochs%n", cfg.patience());
                 break;
             }
         }
         writeCharts(runDir, history);
         if (!Files.exists(bestFile)) throw new BadInputException(bestFile + ": no epoch was trained (--epochs " + cfg.epochs() + ")");
-        out.printf(Locale.ROOT, "best         val acc %.4f @ epoch %d -> %s%n", bestAcc, bestEpoch, bestFile);
+        if (valLoader == null) out.printf(Locale.ROOT, "model        epoch %d (no validation part: the last epoch) -> %s%n", bestEpoch, bestFile);
+        else out.printf(Locale.ROOT, "best         val acc %.4f @ epoch %d -> %s%n", bestAcc, bestEpoch, bestFile);
 
         // The test part is touched once, here, with the checkpoint chosen on validation.
         Checkpoint best = Checkpoint.load(bestFile);
@@ -308,6 +355,26 @@ public final class Trainer {
             throw new BadInputException(resume + ": --resume needs best.safetensors (epoch " + bestEpoch + ") beside it, found none");
         }
         Checkpoint.copy(source, best);
+    }
+
+    /** Checkpoints on cached features are written at most this often (see the training loop). */
+    static final long SAVE_INTERVAL_NS = 60_000_000_000L;
+
+    static Map<Param, float[]> snapshot(List<Param> params) {
+        Map<Param, float[]> m = new java.util.IdentityHashMap<>();
+        for (Param p : params) m.put(p, p.value.data.clone());
+        return m;
+    }
+
+    /** Runs {@code action} with the parameters set to {@code values}, then puts the current values back. */
+    static void withValues(Map<Param, float[]> values, Runnable action) {
+        Map<Param, float[]> now = snapshot(List.copyOf(values.keySet()));
+        values.forEach((p, v) -> System.arraycopy(v, 0, p.value.data, 0, v.length));
+        try {
+            action.run();
+        } finally {
+            now.forEach((p, v) -> System.arraycopy(v, 0, p.value.data, 0, v.length));
+        }
     }
 
     private static BadInputException diverged(String what, int epoch, double lr, Path lastFile) {
@@ -351,10 +418,10 @@ public final class Trainer {
     }
 
     static String format(EpochRow r, int epochs) {
-        return String.format(Locale.ROOT,
-                "epoch %d/%d  train loss %.4f acc %.4f | val loss %.4f acc %.4f | lr %.2e | %.1f img/s | %s",
-                r.epoch(), epochs, r.trainLoss(), r.trainAcc(), r.valLoss(), r.valAcc(), r.lr(), r.imagesPerSec(),
-                duration(r.seconds()));
+        String val = Double.isNaN(r.valAcc()) ? "no validation part"
+                : String.format(Locale.ROOT, "val loss %.4f acc %.4f", r.valLoss(), r.valAcc());
+        return String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f acc %.4f | %s | lr %.2e | %.1f img/s | %s",
+                r.epoch(), epochs, r.trainLoss(), r.trainAcc(), val, r.lr(), r.imagesPerSec(), duration(r.seconds()));
     }
 
     static String duration(double sec) {

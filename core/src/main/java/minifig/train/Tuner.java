@@ -190,12 +190,12 @@ public final class Tuner {
             for (Param p : model.backboneParams()) if (!p.frozen) pretrained.put(p, p.value.data.clone());
 
             Augmentation aug = Trainer.augmentation(base.augment());
-            int views = aug == null ? 1 : Math.max(1, base.cacheViews());
+            int views = Trainer.cacheViews(base);
             int n = split.train().size();
             DataLoader viewLoader = DataLoader.builder(split.train(), labels, images, pp).batchSize(base.batchSize())
-                    .augmentation(aug).seed(base.seed()).build();
+                    .augmentation(aug).mirrorOddEpochs(Trainer.mirrors(base.augment())).seed(base.seed()).build();
             FeatureCache all = FeatureCache.build(model, stage, viewLoader, views, progress("features", views * n));
-            FeatureCache eval = all;
+            FeatureCache eval = all; // view 0 of an un-augmented (or mirror-only) loader is the eval transform
             if (aug != null) {
                 DataLoader evalLoader = DataLoader.builder(split.train(), labels, images, pp).batchSize(base.batchSize()).build();
                 eval = FeatureCache.build(model, stage, evalLoader, 1, progress("validation features", n));
@@ -207,10 +207,15 @@ public final class Tuner {
             for (int f = 0; f < folds.size(); f++) {
                 trainParts[f] = all.subset(indices(folds.get(f).train(), index));
                 valParts[f] = eval.subset(indices(folds.get(f).val(), index));
+                if (all.featureShape.length == 1) { // as the trainer: the head sees standardised features (Standardizer)
+                    Standardizer st = Standardizer.of(trainParts[f]);
+                    trainParts[f] = trainParts[f].standardized(st);
+                    valParts[f] = valParts[f].standardized(st);
+                }
             }
             seconds = (System.nanoTime() - t0) / 1e9;
             out.printf(Locale.ROOT, "features     %s output %s of %d views x %d photos + %d eval views in %.1fs (%d MB)%n", stage,
-                    Arrays.toString(all.featureShape), views, n, aug == null ? 0 : n, seconds,
+                    Arrays.toString(all.featureShape), views, n, eval == all ? 0 : n, seconds,
                     (all.bytes() + (eval == all ? 0 : eval.bytes())) >> 20);
         }
 
@@ -258,7 +263,8 @@ public final class Tuner {
             }
             Fold f = folds.get(fold);
             DataLoader train = DataLoader.builder(f.train(), labels, images, pp).batchSize(cfg.batchSize())
-                    .augmentation(Trainer.augmentation(cfg.augment())).shuffle(true).dropLast(f.train().size() > cfg.batchSize())
+                    .augmentation(Trainer.augmentation(cfg.augment())).mirrorOddEpochs(Trainer.mirrors(cfg.augment()))
+                    .shuffle(true).dropLast(f.train().size() > cfg.batchSize())
                     .seed(cfg.seed()).build();
             DataLoader val = DataLoader.builder(f.val(), labels, images, pp).batchSize(cfg.batchSize()).build();
             return Fit.onImages(model, sgd, Trainer.schedule(cfg), cfg.epochs(), train, val);
@@ -466,8 +472,10 @@ public final class Tuner {
         a.addAll(List.of("--data", c.data()));
         if (c.splitFile() != null) a.addAll(List.of("--split-file", c.splitFile()));
         else a.addAll(List.of("--split", c.split()));
-        a.addAll(List.of("--image-size", Integer.toString(c.imageSize()), "--augment", c.augment(),
-                "--batch-size", Integer.toString(c.batchSize()), "--lr", TuneGrid.num(c.lr()), "--momentum", TuneGrid.num(c.momentum()),
+        // Cross-validation scored heads trained on whole folds to their last epoch: so does the command, on all of TRAIN.
+        a.addAll(List.of("--image-size", Integer.toString(c.imageSize()), "--resize", Integer.toString(c.resize()),
+                "--val-fraction", "0", "--augment", c.augment(), "--batch-size", Integer.toString(c.batchSize()),
+                "--lr", TuneGrid.num(c.lr()), "--momentum", TuneGrid.num(c.momentum()),
                 "--weight-decay", TuneGrid.num(c.weightDecay()), "--epochs", Integer.toString(c.epochs()), "--schedule", c.schedule()));
         if ("step".equals(c.schedule())) a.addAll(List.of("--step-size", Integer.toString(c.stepSize()), "--gamma", TuneGrid.num(c.gamma())));
         a.addAll(List.of("--warmup", Integer.toString(c.warmup())));

@@ -123,6 +123,27 @@ class DataLoaderTest {
     }
 
     @Test
+    void mirrorOddEpochsAlternatesThePhotoAndItsMirrorImage() {
+        DataLoader plain = DataLoader.builder(split.test(), split.labels(), cache, PP).batchSize(3).build();
+        DataLoader mirrored = DataLoader.builder(split.test(), split.labels(), cache, PP).batchSize(3).mirrorOddEpochs(true).build();
+        assertSameBatches(all(plain, 0), all(mirrored, 0));
+        assertSameBatches(all(mirrored, 1), all(mirrored, 3));
+        float[] a = all(plain, 0).get(0).images().data, m = all(mirrored, 1).get(0).images().data;
+        int s = PP.inputSize();
+        boolean differs = false;
+        for (int plane = 0; plane < a.length / (s * s); plane++) {
+            for (int y = 0; y < s; y++) {
+                for (int x = 0; x < s; x++) {
+                    int at = (plane * s + y) * s;
+                    assertEquals(a[at + x], m[at + s - 1 - x], 0f, "plane " + plane + " row " + y + " column " + x);
+                    differs |= a[at + x] != m[at + x];
+                }
+            }
+        }
+        assertTrue(differs, "the test photos must not be symmetric, or this test proves nothing");
+    }
+
+    @Test
     void dropLast() {
         DataLoader dl = train(2).dropLast(true).batchSize(5).build();
         assertEquals(2, dl.batchesPerEpoch());  // 12 photos

@@ -344,7 +344,9 @@ class BadInputCliTest {
         "--lr Infinity      | --lr: expected a positive finite number, found Infinity",
         "--epochs abc       | '--epochs': 'abc' is not an int",
         "--schedule sine    | --schedule: expected step, cosine or constant, found 'sine'",
-        "--augment heavy    | --augment: expected standard, light or none, found 'heavy'",
+        "--augment heavy    | --augment: expected standard, light, flip or none, found 'heavy'",
+        "--resize 10        | --resize: expected 16..4096 (at least --image-size), found 10",
+        "--val-fraction 1   | --val-fraction: expected 0 <= f < 1, found 1.0",
         "--bogus-flag 1     | --bogus-flag",
     })
     void badTrainFlags(String flag, String message) {

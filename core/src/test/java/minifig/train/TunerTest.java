@@ -82,7 +82,7 @@ class TunerTest {
     @Test
     void featureCachePathRanksTheSensibleRateFirstDeterministicallyAndNeverTouchesTheTestPart() throws IOException {
         // With weight decay, lr 1000 (x10 for the head) makes every step multiply the weights by 1 - 1e4 * 1e-3 = -9:
-        // they blow up (or the loss stops being finite) and the head is left at chance.
+        // they blow up (or the loss stops being finite).
         TuneGrid grid = new TuneGrid(List.of(1000.0, 0.01, 0.03), List.of(0.9), List.of(1e-3), List.of(20));
         Tuner.Result a = tune(config(tmp.resolve("tuneA"), "resnet18", weights, "light", 2, 3), grid, 3);
         Tuner.Result b = tune(config(tmp.resolve("tuneB"), "resnet18", weights, "light", 2, 3), grid, 3);
@@ -102,7 +102,8 @@ class TunerTest {
         assertRanked(a.table());
         Tuner.Row bad = a.table().get(2);
         assertEquals(1000.0, bad.point().lr(), a.table().toString());
-        assertTrue(bad.diverged() || bad.meanAcc() <= 0.45, "lr 1000 should diverge or stay near chance: " + bad);
+        // On standardised features the blown-up head can keep an informative argmax, but not a sane loss.
+        assertTrue(bad.diverged() || bad.meanAcc() <= 0.45 || bad.meanLoss() > 1e6, "lr 1000 should diverge, stay near chance or explode: " + bad);
         assertTrue(a.best().meanAcc() >= 0.7, "best CV accuracy " + a.best().meanAcc());
         assertTrue(a.trainCommand().contains(" --lr " + TuneGrid.num(a.best().point().lr()) + " ") && a.trainCommand().contains(" --epochs 20 ")
                 && a.trainCommand().contains(" --weights " + weights), a.trainCommand());
