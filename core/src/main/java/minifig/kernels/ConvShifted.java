@@ -45,9 +45,10 @@ public final class ConvShifted {
         if (buf[1].length < O * cols) buf[1] = new float[O * cols];
         float[] xp = buf[0], out = buf[1];
         Panels panels = new Panels(xp, off);
+        GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
         for (int n = 0; n < N; n++) {
             padImage(x, n * C * H * W, C, H, W, pad, xp);
-            GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, w, 0, CKK, panels, out, 0, cols, false);
+            GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
             int yn = yOff + n * O * OH * OW;
             for (int o = 0; o < O; o++)
                 for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * Wp, y, yn + (o * OH + oh) * OW, OW);

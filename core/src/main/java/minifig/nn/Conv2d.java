@@ -162,16 +162,15 @@ public final class Conv2d implements Layer {
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
         boolean direct = G == 1 && isPointwise();
         float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+        // The weight is packed once and shared by every GEMM of the batch.
+        GemmBlocked.PackedA w = GemmBlocked.DEFAULT.pack(false, O, CKK, weight.value.data, 0, CKK);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), cols = g * OHW;
             float[] c = out == null ? y.data : out;
             int cOff = out == null ? n0 * O * OHW : 0;
-            if (direct) {
-                Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, x.data, n0 * CHW, OHW, c, cOff, OHW, false);
-            } else {
-                Im2colPanels col = new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
-                GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, weight.value.data, 0, CKK, col, c, cOff, cols, false);
-            }
+            GemmBlocked.BPanels col = direct ? GemmBlocked.matrix(false, x.data, n0 * CHW, OHW)
+                    : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
+            GemmBlocked.DEFAULT.sgemm(w, cols, col, c, cOff, cols, false);
             if (out != null) {
                 for (int i = 0; i < g; i++) {
                     for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
