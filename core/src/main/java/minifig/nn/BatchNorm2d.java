@@ -125,6 +125,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor xh = Checks.cached(xhat, "BatchNorm2d");
+        xhat = null;        // released as soon as backward starts (see Layer: one forward, one backward)
         Checks.sameShape("BatchNorm2d backward", xh, dOut);
         int N = xh.shape[0], C = numFeatures, HW = xh.shape[2] * xh.shape[3];
         double M = (double) N * HW;

@@ -183,6 +183,7 @@ public final class Conv2d implements Layer {
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor x = Checks.cached(input, "Conv2d");
+        input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;

@@ -135,4 +135,22 @@ class ResidualSequentialTest {
         Tensor trained = block.forward(x, true);
         assertEquals(x.shape[0], block.backward(new Tensor(trained.shape).fill(1f)).shape[0]);
     }
+
+    @Test
+    void backwardReleasesTheForwardCaches() {
+        Random r = new Random(4);
+        Sequential block = basicBlock(3, 4, 2, r);
+        Tensor x = new Tensor(2, 3, 8, 8).randn(r, 1.0);
+        Tensor dy = new Tensor(block.forward(x, true).shape).fill(1f);
+        Tensor first = block.backward(dy);
+        // The activations went with the first backward (conv inputs, BatchNorm x-hat, ReLU outputs).
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> block.backward(dy));
+        assertTrue(e.getMessage().contains("one backward"), e.getMessage());
+        block.forward(x, true);
+        assertArrayEquals(first.data, block.backward(dy).data, "a new forward serves a new backward");
+        MaxPool2d pool = new MaxPool2d(2, 2, 0);
+        Tensor py = pool.forward(x, true);
+        pool.backward(py);
+        assertThrows(IllegalStateException.class, () -> pool.backward(py));
+    }
 }
