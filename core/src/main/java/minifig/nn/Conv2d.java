@@ -123,7 +123,7 @@ public final class Conv2d implements Layer {
         int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
         if (usesShiftedPanels(OHW)) {
-            ConvShifted.forward(weight.value.data, O, x.data, N, C, H, W, kernel, stride, padding, y.data, 0);
+            ConvShifted.forward(weight.value.data, O, x.data, N, C, H, W, kernel, padding, y.data, 0);
         } else {
             forwardImplicit(x, y);
         }
@@ -141,16 +141,15 @@ public final class Conv2d implements Layer {
     }
 
     /**
-     * Whether the forward packs its GEMM panels from a zero-padded (for stride > 1, phase-split) copy of each
-     * image ({@link ConvShifted}): for maps of at least {@link #shiftedMinPixels} output pixels (ResNet's stem,
-     * layer1 and layer2), where packing B is a large share of the work because only 64-128 weight rows reuse
-     * each panel. Smaller maps keep the grouped implicit im2col (several images per GEMM).
+     * Whether the forward reads its GEMM panels from a zero-padded copy of each image ({@link ConvShifted}):
+     * for stride-1 convs on maps of at least {@link #shiftedMinPixels} pixels (ResNet's layer1 and layer2),
+     * where packing B is a large share of the work because only 64-128 weight rows reuse each panel.
      */
     boolean usesShiftedPanels(int OHW) {
-        return !isPointwise() && OHW >= shiftedMinPixels;
+        return stride == 1 && !isPointwise() && OHW >= shiftedMinPixels;
     }
 
-    /** Output pixels per image from which a conv uses {@link ConvShifted}; package-private for tests. */
+    /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
     static int shiftedMinPixels = 784;
 
     /** y = conv(x) without bias through {@link Im2colPanels} (implicit im2col), G images per GEMM. */
