@@ -5,16 +5,17 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Stride-1 convolution forward as a GEMM whose B is never packed: it is read straight from a zero-padded
- * copy of the image. With stride 1 and the image padded to [C, Hp, Wp], output pixel q = oh*Wp + ow (on a
- * grid as wide as the padded image; the last Wp - OW columns of each row are garbage and dropped) reads
+ * Stride-1 convolution forward as a GEMM whose B panels are packed from a zero-padded copy of the image by
+ * plain contiguous copies. With the image padded to [C, Hp, Wp], output pixel q = oh*Wp + ow (on a grid as
+ * wide as the padded image; the last Wp - OW columns of each row are garbage and dropped) reads
  * {@code xpad[off(c, kh, kw) + q]} with {@code off = c*Hp*Wp + kh*Wp + kw}: every row of the col matrix is
- * the padded image shifted by a constant. So the micro-kernel loads its 24 B values per k step from
- * {@code xpad[off[k] + q0]} directly, and {@link Im2colPanels}' per-panel gather (a fifth of a ResNet-18
- * forward, mostly at layer1/layer2 where only 64-128 weight rows reuse each panel) disappears. The weights
- * (A) are packed once per call and reused by every image. docs/performance.md has the measurement;
- * {@link GemmBlocked} explains the micro-kernel and {@link Im2colNaive} + {@link GemmNaive} are the
- * specification the tests compare against.
+ * the padded image shifted by a constant, so a panel row is one run of 24 floats, with none of
+ * {@link Im2colPanels}' run, padding and row-boundary logic (that gather was a fifth of a ResNet-18 forward,
+ * mostly at layer1/layer2, where only 64-128 weight rows reuse each packed panel). Reading B unpacked
+ * straight from the copy in the micro-kernel was tried and was slower (unaligned loads from scattered rows).
+ * The weights (A) are packed once per call ({@link GemmBlocked.PackedA}) and reused by every image.
+ * docs/performance.md has the measurements; {@link Im2colNaive} + {@link GemmNaive} are the specification
+ * the tests compare against.
  */
 public final class ConvShifted {
     private ConvShifted() {}
