@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import minifig.kernels.ConvShifted;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
 import minifig.kernels.Im2colPanels;
@@ -12,7 +13,8 @@ import minifig.kernels.Parallel;
 
 /**
  * Conv forward GEMMs with an explicit col matrix (im2col, then GEMM reads it back) vs implicit im2col
- * ({@link Im2colPanels}: B panels packed straight from the images), one thread, interleaved round after round
+ * ({@link Im2colPanels}: B panels packed straight from the images) vs, for stride 1, B read unpacked from a
+ * padded image ({@link ConvShifted}, which includes its padding copy and output copy), one thread, interleaved round after round
  * in one process next to the FMA peak, as {@link Interleaved} does for plain GEMMs; each case is reported by
  * its best round and its median.
  *
@@ -62,6 +64,11 @@ public final class ConvForwardAB {
             flops.add(fl);
             runs.add(() -> GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, w, 0, CKK,
                     new Im2colPanels(x, 0, G, C, H, H, K, s, p), out, 0, cols, false));
+            if (s == 1) {
+                names.add("shifted " + layer);
+                flops.add(fl);
+                runs.add(() -> ConvShifted.forward(w, O, x, G, C, H, H, K, p, out, 0));
+            }
         }
         double[][] t = new double[runs.size()][rounds];
         for (int round = -2; round < rounds; round++) {         // two warm-up rounds

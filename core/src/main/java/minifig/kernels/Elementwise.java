@@ -58,6 +58,20 @@ public final class Elementwise {
         for (; i < end; i++) out[i] = a[i] + b[i];
     }
 
+    /** out[0, n) = max(a + b, 0): a residual add and the ReLU after it, as {@link #add} then {@link #relu}. */
+    public static void addRelu(float[] a, float[] b, float[] out, int off, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i));
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, i);
+        }
+        for (; i < end; i++) {
+            float v = a[i] + b[i];
+            out[i] = v > 0f ? v : 0f;
+        }
+    }
+
     /** sum of x[off, off+n). */
     public static double sum(float[] x, int off, int n) {
         double s = 0;
@@ -123,6 +137,23 @@ public final class Elementwise {
             float h = (x[i] - mean) * scale;
             if (xh != null) xh[i] = h;
             y[i] = g * h + b;
+        }
+    }
+
+    /**
+     * Eval-mode BatchNorm and the ReLU after it in one pass: y = max(g * ((x - mean) * scale) + b, 0) over
+     * [off, off+n), bit-identical to {@link #normalize} followed by {@link #relu}.
+     */
+    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).mul(scale).mul(g).add(b);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
+        }
+        for (; i < end; i++) {
+            float v = g * ((x[i] - mean) * scale) + b;
+            y[i] = v > 0f ? v : 0f;
         }
     }
 

@@ -45,6 +45,16 @@ public final class ElementwiseNaive {
         }
     }
 
+    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        normalize(x, null, y, off, n, mean, scale, g, b);
+        relu(y, off, y, off, n);
+    }
+
+    public static void addRelu(float[] a, float[] b, float[] out, int off, int n) {
+        add(a, b, out, off, n);
+        relu(out, off, out, off, n);
+    }
+
     public static void normalizeBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD, float meanDh) {
         for (int i = off; i < off + n; i++) dx[i] = k * (d[i] - meanD - h[i] * meanDh);
     }

@@ -82,6 +82,56 @@ public final class GemmBlocked {
         void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff);
     }
 
+    /** The packer of a stored matrix op(B): B [K, N], or [N, K] with transB, rows ldb apart from offB. */
+    public static BPanels matrix(boolean transB, float[] B, int offB, int ldb) {
+        return (pc, kcb, jc, ncb, bp, bpOff) -> packB(transB, B, offB, ldb, pc, kcb, jc, ncb, bp, bpOff);
+    }
+
+    /**
+     * op(A)[M, K] packed once into this kernel's MR-row panels, for a product repeated with one A and many
+     * Bs: a convolution's weight over the images (or image groups) of a batch, which would otherwise be
+     * re-packed by every GEMM (and, per GEMM, once per NC-column block). Layout: k block pc (a multiple of
+     * kc) starts at pc * roundUp(M, MR) and holds {@link #packA}'s panels of all M rows, so the block of any
+     * row range starting at a multiple of MR is a contiguous slice. Read-only once built; threads share it.
+     */
+    public static final class PackedA {
+        final float[] panels;
+        final int M, K, kc, mPadded;
+
+        private PackedA(float[] panels, int M, int K, int kc, int mPadded) {
+            this.panels = panels;
+            this.M = M;
+            this.K = K;
+            this.kc = kc;
+            this.mPadded = mPadded;
+        }
+
+        /** Rows of op(A) (the product's M). */
+        public int rows() { return M; }
+
+        /** Columns of op(A) (the product's K). */
+        public int depth() { return K; }
+    }
+
+    /** Packs op(A)[M, K] (A stored as [M, K], or [K, M] with transA) for {@link #sgemm(PackedA, int, BPanels, float[], int, int, boolean)}. */
+    public PackedA pack(boolean transA, int M, int K, float[] A, int offA, int lda) {
+        if (M < 1 || K < 1) throw new IllegalArgumentException("empty A " + M + "x" + K);
+        int mPadded = roundUp(M, MR);
+        float[] panels = new float[mPadded * K];
+        for (int pc = 0; pc < K; pc += kc) packA(transA, A, offA, lda, 0, M, pc, Math.min(kc, K - pc), panels, pc * mPadded);
+        return new PackedA(panels, M, K, kc, mPadded);
+    }
+
+    /**
+     * C[M,N] (+)= A · B[K,N] with A packed by {@link #pack} of this blocking and B given by its packer (N >= 1;
+     * C's arguments are assumed checked). Uses {@link Parallel#threads()}.
+     */
+    public void sgemm(PackedA A, int N, BPanels B, float[] C, int offC, int ldc, boolean accumulate) {
+        if (A.kc != kc) throw new IllegalArgumentException("A was packed with k block " + A.kc + ", this kernel uses " + kc);
+        if (N == 0) throw new IllegalArgumentException("empty product " + A.M + "x0x" + A.K);
+        run(false, A.M, N, A.K, null, 0, 0, A, B, C, offC, ldc, accumulate, Parallel.threads());
+    }
+
     /** Same contract as {@link Gemm#sgemm}; arguments are assumed checked. Uses {@link Parallel#threads()}. */
     public void sgemm(boolean transA, boolean transB, int M, int N, int K,
                       float[] A, int offA, int lda, float[] B, int offB, int ldb,
@@ -98,8 +148,7 @@ public final class GemmBlocked {
             if (!accumulate) for (int i = 0; i < M; i++) java.util.Arrays.fill(C, offC + i * ldc, offC + i * ldc + N, 0f);
             return;
         }
-        BPanels b = (pc, kcb, jc, ncb, bp, bpOff) -> packB(transB, B, offB, ldb, pc, kcb, jc, ncb, bp, bpOff);
-        run(transA, M, N, K, A, offA, lda, b, C, offC, ldc, accumulate, threads);
+        run(transA, M, N, K, A, offA, lda, null, matrix(transB, B, offB, ldb), C, offC, ldc, accumulate, threads);
     }
 
     /**
@@ -109,32 +158,32 @@ public final class GemmBlocked {
     public void sgemm(boolean transA, int M, int N, int K, float[] A, int offA, int lda, BPanels B,
                       float[] C, int offC, int ldc, boolean accumulate) {
         if (M == 0 || N == 0 || K == 0) throw new IllegalArgumentException("empty product " + M + "x" + N + "x" + K);
-        run(transA, M, N, K, A, offA, lda, B, C, offC, ldc, accumulate, Parallel.threads());
+        run(transA, M, N, K, A, offA, lda, null, B, C, offC, ldc, accumulate, Parallel.threads());
     }
 
-    /** Splits the product over threads. */
-    private void run(boolean transA, int M, int N, int K, float[] A, int offA, int lda, BPanels B,
+    /** Splits the product over threads. A is read from {@code packed} when it is not null, else packed per block. */
+    private void run(boolean transA, int M, int N, int K, float[] A, int offA, int lda, PackedA packed, BPanels B,
                      float[] C, int offC, int ldc, boolean accumulate, int threads) {
         long work = (long) M * N * K;
         int tilesM = (M + MR - 1) / MR, tilesN = (N + NR - 1) / NR;
         int t = work < PARALLEL_MIN_WORK ? 1 : Math.min(threads, Math.max(tilesM, tilesN));
         if (t <= 1 || Parallel.inParallelRegion()) {
-            block(transA, 0, M, 0, N, K, A, offA, lda, B, C, offC, ldc, accumulate);
+            block(transA, 0, M, 0, N, K, A, offA, lda, packed, B, C, offC, ldc, accumulate);
             return;
         }
         // Split the larger tile count into t slabs of whole micro-tiles; each thread packs its own panels.
         if (tilesN >= tilesM) {
             Parallel.parallelFor(tilesN, t, (lo, hi) -> block(transA, 0, M, lo * NR, Math.min(N, hi * NR), K,
-                    A, offA, lda, B, C, offC, ldc, accumulate));
+                    A, offA, lda, packed, B, C, offC, ldc, accumulate));
         } else {
             Parallel.parallelFor(tilesM, t, (lo, hi) -> block(transA, lo * MR, Math.min(M, hi * MR), 0, N, K,
-                    A, offA, lda, B, C, offC, ldc, accumulate));
+                    A, offA, lda, packed, B, C, offC, ldc, accumulate));
         }
     }
 
     /** C[m0:m1, n0:n1] on the calling thread. */
     private void block(boolean transA, int m0, int m1, int n0, int n1, int K, float[] A, int offA, int lda,
-                       BPanels B, float[] C, int offC, int ldc, boolean accumulate) {
+                       PackedA packed, BPanels B, float[] C, int offC, int ldc, boolean accumulate) {
         boolean packPerPanel = m1 - m0 <= mc;
         float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
@@ -155,7 +204,14 @@ public final class GemmBlocked {
                 for (int pc = 0; pc < K; pc += kc) {
                     int kcb = Math.min(kc, K - pc);
                     boolean add = accumulate || pc > 0;
-                    packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap);
+                    float[] a = ap;
+                    int aBase = 0;
+                    if (packed == null) {
+                        packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap, 0);
+                    } else {
+                        a = packed.panels;
+                        aBase = pc * packed.mPadded + ic * kcb;
+                    }
                     for (int jr = 0; jr < ncb; jr += NR) {
                         int nr = Math.min(NR, ncb - jr);
                         int bOff = pc * ncPadded + jr * kcb;
@@ -165,12 +221,12 @@ public final class GemmBlocked {
                         }
                         for (int ir = 0; ir < mcb; ir += MR) {
                             int mr = Math.min(MR, mcb - ir);
-                            int aOff = ir * kcb;
+                            int aOff = aBase + ir * kcb;
                             int cOff = offC + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
+                                kernel(kcb, a, aOff, bp, bOff, C, cOff, ldc, add);
                             } else {
-                                kernel(kcb, ap, aOff, bp, bOff, edge, 0, NR, false);
+                                kernel(kcb, a, aOff, bp, bOff, edge, 0, NR, false);
                                 for (int i = 0; i < mr; i++) {
                                     int c = cOff + i * ldc, e = i * NR;
                                     if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];
@@ -185,13 +241,13 @@ public final class GemmBlocked {
     }
 
     /**
-     * Packs op(A)[ic:ic+mcb, pc:pc+kcb] into MR-row panels: ap[(ir/MR)*kcb*MR + p*MR + i], rows past the
-     * edge zero. With transA, A is stored [K, M], so each k step is a contiguous run of rows.
+     * Packs op(A)[ic:ic+mcb, pc:pc+kcb] into MR-row panels: ap[apOff + (ir/MR)*kcb*MR + p*MR + i], rows past
+     * the edge zero. With transA, A is stored [K, M], so each k step is a contiguous run of rows.
      */
-    static void packA(boolean transA, float[] A, int offA, int lda, int ic, int mcb, int pc, int kcb, float[] ap) {
+    static void packA(boolean transA, float[] A, int offA, int lda, int ic, int mcb, int pc, int kcb, float[] ap, int apOff) {
         for (int ir = 0; ir < mcb; ir += MR) {
             int mr = Math.min(MR, mcb - ir);
-            int base = ir * kcb;
+            int base = apOff + ir * kcb;
             if (transA) {
                 for (int p = 0; p < kcb; p++) {
                     int src = offA + (pc + p) * lda + ic + ir, dst = base + p * MR;

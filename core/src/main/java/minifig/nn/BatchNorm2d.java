@@ -25,7 +25,7 @@ import minifig.tensor.Tensor;
  * num_batches_tracked is a scalar tensor (shape []) held as float here (exact up to 2^24 batches);
  * PyTorch stores it as int64, so weight writers must write it as int64 and readers convert.
  */
-public final class BatchNorm2d implements Layer {
+public final class BatchNorm2d implements Layer, EvalReluFusion {
     public final int numFeatures;
     public final float eps, momentum;
     /** gamma, [C], initialised to 1; decay = false. */
@@ -66,7 +66,13 @@ public final class BatchNorm2d implements Layer {
     public boolean statsFrozen() { return frozenStats; }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
+    public Tensor forward(Tensor x, boolean training) { return forward(x, training, false); }
+
+    /** Eval mode with the following ReLU in the same pass: y = max(gamma * xhat + beta, 0). */
+    @Override
+    public Tensor forwardEvalRelu(Tensor x) { return forward(x, false, true); }
+
+    private Tensor forward(Tensor x, boolean training, boolean relu) {
         Checks.nchw("BatchNorm2d input", x, numFeatures);
         int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
         long M = (long) N * HW;
@@ -99,7 +105,9 @@ public final class BatchNorm2d implements Layer {
                 }
                 // xhat = (x - mean) * inv, y = gamma * xhat + beta
                 for (int n = 0; n < N; n++) {
-                    Elementwise.normalize(xs, xhs, ys, (n * C + c) * HW, HW, mean, inv[c], g[c], b[c]);
+                    int off = (n * C + c) * HW;
+                    if (relu) Elementwise.normalizeRelu(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
+                    else Elementwise.normalize(xs, xhs, ys, off, HW, mean, inv[c], g[c], b[c]);
                 }
             }
         };
@@ -117,6 +125,7 @@ public final class BatchNorm2d implements Layer {
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor xh = Checks.cached(xhat, "BatchNorm2d");
+        xhat = null;        // released as soon as backward starts (see Layer: one forward, one backward)
         Checks.sameShape("BatchNorm2d backward", xh, dOut);
         int N = xh.shape[0], C = numFeatures, HW = xh.shape[2] * xh.shape[3];
         double M = (double) N * HW;

@@ -8,7 +8,8 @@ final class Checks {
 
     static <T> T cached(T value, String layer) {
         if (value == null) {
-            throw new IllegalStateException(layer + ": backward called without a preceding forward(x, training=true)");
+            throw new IllegalStateException(layer + ": backward called without a preceding forward(x, training=true)"
+                    + " (each training forward's cache serves one backward)");
         }
         return value;
     }

@@ -1,6 +1,7 @@
 package minifig.nn;
 
 import java.util.Random;
+import minifig.kernels.ConvShifted;
 import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
@@ -13,7 +14,8 @@ import minifig.tensor.Tensor;
  *
  * <pre>
  * forward, per image n:  col = im2col(x[n])              [C*K*K, OH*OW], never stored: the GEMM packs
- *                        y[n] = W · col (+ b)             its panels from x[n] ({@link Im2colPanels})
+ *                        y[n] = W · col (+ b)             its panels from x[n] ({@link Im2colPanels}), or
+ *                                                         from a padded copy of x[n] ({@link ConvShifted})
  *                                                         W viewed as [O, C*K*K]  (OIHW flat)
  * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input)
  *                        db  += row sums of dY[n]
@@ -118,29 +120,12 @@ public final class Conv2d implements Layer {
             throw new IllegalArgumentException("Conv2d input " + x.shapeString() + " is smaller than the "
                     + kernel + "x" + kernel + " kernel (padding " + padding + ")");
         }
-        int O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW, CHW = C * H * W;
-        int G = groupSize(N, OHW);
+        int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
-        // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
-        // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
-        // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
-        boolean direct = G == 1 && isPointwise();
-        float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
-        for (int n0 = 0; n0 < N; n0 += G) {
-            int g = Math.min(G, N - n0), cols = g * OHW;
-            float[] c = out == null ? y.data : out;
-            int cOff = out == null ? n0 * O * OHW : 0;
-            if (direct) {
-                Gemm.sgemm(false, false, O, OHW, CKK, weight.value.data, 0, CKK, x.data, n0 * CHW, OHW, c, cOff, OHW, false);
-            } else {
-                Im2colPanels col = new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
-                GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, weight.value.data, 0, CKK, col, c, cOff, cols, false);
-            }
-            if (out != null) {
-                for (int i = 0; i < g; i++) {
-                    for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
-                }
-            }
+        if (usesShiftedPanels(OHW)) {
+            ConvShifted.forward(weight.value.data, O, x.data, N, C, H, W, kernel, padding, y.data, 0);
+        } else {
+            forwardImplicit(x, y);
         }
         if (bias != null) {
             for (int n = 0; n < N; n++) {
@@ -155,10 +140,50 @@ public final class Conv2d implements Layer {
         return y;
     }
 
+    /**
+     * Whether the forward reads its GEMM panels from a zero-padded copy of each image ({@link ConvShifted}):
+     * for stride-1 convs on maps of at least {@link #shiftedMinPixels} pixels (ResNet's layer1 and layer2),
+     * where packing B is a large share of the work because only 64-128 weight rows reuse each panel.
+     */
+    boolean usesShiftedPanels(int OHW) {
+        return stride == 1 && !isPointwise() && OHW >= shiftedMinPixels;
+    }
+
+    /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
+    static int shiftedMinPixels = 784;
+
+    /** y = conv(x) without bias through {@link Im2colPanels} (implicit im2col), G images per GEMM. */
+    private void forwardImplicit(Tensor x, Tensor y) {
+        int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
+        int O = outChannels, CKK = C * kernel * kernel, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
+        int G = groupSize(N, OHW);
+        // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
+        // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
+        // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
+        boolean direct = G == 1 && isPointwise();
+        float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+        // The weight is packed once and shared by every GEMM of the batch.
+        GemmBlocked.PackedA w = GemmBlocked.DEFAULT.pack(false, O, CKK, weight.value.data, 0, CKK);
+        for (int n0 = 0; n0 < N; n0 += G) {
+            int g = Math.min(G, N - n0), cols = g * OHW;
+            float[] c = out == null ? y.data : out;
+            int cOff = out == null ? n0 * O * OHW : 0;
+            GemmBlocked.BPanels col = direct ? GemmBlocked.matrix(false, x.data, n0 * CHW, OHW)
+                    : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
+            GemmBlocked.DEFAULT.sgemm(w, cols, col, c, cOff, cols, false);
+            if (out != null) {
+                for (int i = 0; i < g; i++) {
+                    for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
+                }
+            }
+        }
+    }
+
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor x = Checks.cached(input, "Conv2d");
+        input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;

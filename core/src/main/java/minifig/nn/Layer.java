@@ -18,7 +18,11 @@ public interface Layer {
     /** x -> y. In training mode BatchNorm uses batch statistics and layers cache inputs for backward. */
     Tensor forward(Tensor x, boolean training);
 
-    /** dL/dy -> dL/dx, accumulating parameter gradients (+=). Only valid after forward(x, true). */
+    /**
+     * dL/dy -> dL/dx, accumulating parameter gradients (+=). Only valid after forward(x, true), once: like
+     * PyTorch's backward without retain_graph, the layers drop their cached activations as backward reads
+     * them, so a training step's memory shrinks during backward instead of peaking at its end.
+     */
     Tensor backward(Tensor dOut);
 
     /**

@@ -54,6 +54,7 @@ public final class MaxPool2d implements Layer {
     @Override
     public Tensor backward(Tensor dOut) {
         int[] arg = Checks.cached(argmax, "MaxPool2d");
+        argmax = null;      // released as soon as backward starts (see Layer: one forward, one backward)
         if (dOut.size() != arg.length) {
             throw new IllegalArgumentException("MaxPool2d backward: expected " + arg.length
                     + " gradient values, got shape " + dOut.shapeString());

@@ -20,6 +20,7 @@ public final class ReLU implements Layer {
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor y = Checks.cached(output, "ReLU");
+        output = null;      // released as soon as backward starts (see Layer: one forward, one backward)
         Checks.sameShape("ReLU backward", y, dOut);
         Tensor dx = new Tensor(y.shape);
         float[] ys = y.data, d = dOut.data, dxs = dx.data;

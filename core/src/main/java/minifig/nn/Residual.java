@@ -12,7 +12,7 @@ import minifig.tensor.Tensor;
  * (torchvision: "downsample", whose children are "0" = conv and "1" = bn). A BasicBlock is then
  * {@code new Sequential().addInline(new Residual(main, downsample, "downsample")).add("relu", new ReLU())}.
  */
-public final class Residual implements Layer {
+public final class Residual implements Layer, EvalReluFusion {
     private final Layer main;
     private final Layer shortcut;       // null = identity
     private final String shortcutName;
@@ -36,7 +36,13 @@ public final class Residual implements Layer {
     public Layer shortcut() { return shortcut; }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
+    public Tensor forward(Tensor x, boolean training) { return forward(x, training, false); }
+
+    /** Eval mode with the block's final ReLU in the same pass: y = max(main(x) + shortcut(x), 0). */
+    @Override
+    public Tensor forwardEvalRelu(Tensor x) { return forward(x, false, true); }
+
+    private Tensor forward(Tensor x, boolean training, boolean relu) {
         Tensor a = main.forward(x, training);
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
         if (!a.sameShape(s)) {
@@ -45,7 +51,8 @@ public final class Residual implements Layer {
         }
         // A fresh output: a branch may cache its own output for backward (ReLU does), so never add in place.
         Tensor y = new Tensor(a.shape);
-        Elementwise.split(y.size(), (lo, hi) -> Elementwise.add(a.data, s.data, y.data, lo, hi - lo));  // y = a + s
+        if (relu) Elementwise.split(y.size(), (lo, hi) -> Elementwise.addRelu(a.data, s.data, y.data, lo, hi - lo));
+        else Elementwise.split(y.size(), (lo, hi) -> Elementwise.add(a.data, s.data, y.data, lo, hi - lo));  // y = a + s
         return y;
     }
 

@@ -62,7 +62,16 @@ public class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        for (Layer l : layers) x = l.forward(x, training);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            // Eval mode: "BatchNorm (or a residual add), ReLU" runs as one pass (EvalReluFusion).
+            if (!training && l instanceof EvalReluFusion f && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU) {
+                x = f.forwardEvalRelu(x);
+                i++;
+            } else {
+                x = l.forward(x, training);
+            }
+        }
         return x;
     }
 

@@ -55,6 +55,18 @@ class ElementwiseTest {
             Elementwise.normalize(c, null, yG, off, n, -0.1f, 0.7f, 1.1f, 0.4f);
             assertArrayEquals(yW, yG, what);
 
+            // The fused eval-mode passes == the two plain loops one after the other (NaN, 0 and -0 in a).
+            want = random(r, a.length);
+            got = want.clone();
+            ElementwiseNaive.normalizeRelu(a, want, off, n, 0.3f, 1.7f, -0.9f, 0.2f);
+            Elementwise.normalizeRelu(a, got, off, n, 0.3f, 1.7f, -0.9f, 0.2f);
+            assertArrayEquals(want, got, what);
+            want = random(r, a.length);
+            got = want.clone();
+            ElementwiseNaive.addRelu(a, b, want, off, n);
+            Elementwise.addRelu(a, b, got, off, n);
+            assertArrayEquals(want, got, what);
+
             want = random(r, a.length);
             got = want.clone();
             ElementwiseNaive.normalizeBackward(b, c, want, off, n, 1.3f, 0.05f, -0.2f);

@@ -100,6 +100,38 @@ class GemmTest {
         }
     }
 
+    /** The product with A packed once by {@link GemmBlocked#pack}, B a stored matrix. */
+    private static Sgemm prePacked(GemmBlocked g) {
+        return (ta, tb, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                g.sgemm(g.pack(ta, M, K, A, oa, la), N, GemmBlocked.matrix(tb, B, ob, lb), C, oc, lc, acc);
+    }
+
+    @Test
+    void prePackedAEqualsNaiveAcrossBlocksAndThreads() {
+        Random r = new Random(19);
+        GemmBlocked tiny = new GemmBlocked(8, 5, 40);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (int[] s : new int[][] {{17, 63, 11}, {65, 7, 17}, {1, 1, 1}, {33, 41, 5}, {4, 9, 2}}) {
+                check(prePacked(tiny), problem(r, ta, false, s[0], s[1], s[2], true), "pre-packed A, tiny blocks");
+                check(prePacked(GemmBlocked.DEFAULT), problem(r, ta, true, s[0], s[1], s[2], true), "pre-packed A");
+            }
+            // Past the parallel threshold, split over N and over M; the packed A is shared by the threads.
+            for (int[] s : new int[][] {{63, 300, 129}, {301, 17, 450}}) {
+                Problem p = problem(r, ta, false, s[0], s[1], s[2], true);
+                for (int threads : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(threads);
+                    check(prePacked(tiny), p, "pre-packed A, tiny blocks, threads=" + threads);
+                    check(prePacked(GemmBlocked.DEFAULT), p, "pre-packed A, threads=" + threads);
+                }
+            }
+        }
+        GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, 4, 6, new float[24], 0, 6);
+        assertEquals(4, a.rows());
+        assertEquals(6, a.depth());
+        assertThrows(IllegalArgumentException.class,
+                () -> tiny.sgemm(a, 3, GemmBlocked.matrix(false, new float[18], 0, 3), new float[12], 0, 3, false));
+    }
+
     @Test
     void multiThreadedEqualsSingleThreadedAndNaive() {
         Random r = new Random(3);

@@ -2,6 +2,7 @@ package minifig.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -10,13 +11,17 @@ import minifig.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Several images per GEMM (the fast path for small maps) == one image per GEMM, forward and backward. */
+/**
+ * The forward's fast paths agree: several images per GEMM (small maps) == one image per GEMM, forward and
+ * backward; panels from a padded copy ({@link minifig.kernels.ConvShifted}) == implicit im2col == the direct loops.
+ */
 class Conv2dGroupTest {
-    private final int saved = Conv2d.groupColumns;
+    private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels;
 
     @AfterEach
     void restore() {
         Conv2d.groupColumns = saved;
+        Conv2d.shiftedMinPixels = savedShifted;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -58,6 +63,39 @@ class Conv2dGroupTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shiftedPanelsEqualImplicitAndReference() {
+        // {N, C, H, O, K, pad} at stride 1: 3x3 padded and not, 5x5, a padded 1x1 (not pointwise), rectangular maps
+        int[][] cfgs = {{2, 3, 7, 4, 3, 1}, {1, 2, 9, 5, 3, 0}, {3, 2, 6, 3, 5, 2}, {2, 3, 5, 2, 1, 1}};
+        for (int[] cfg : cfgs) {
+            for (boolean bias : new boolean[] {false, true}) {
+                Random r = new Random(7);
+                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], 1, cfg[5], bias, r);
+                Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
+                Conv2d.shiftedMinPixels = 1;
+                Tensor shifted = conv.forward(x, false);
+                Conv2d.shiftedMinPixels = Integer.MAX_VALUE;
+                Tensor implicit = conv.forward(x, false);
+                Tensor want = ConvReference.forward(x, conv.weight.value, bias ? conv.bias.value : null, 1, cfg[5]);
+                String what = java.util.Arrays.toString(cfg) + " bias=" + bias;
+                assertArrayEquals(want.shape, shifted.shape, what);
+                assertArrayEquals(want.data, shifted.data, 1e-5f, what);
+                assertArrayEquals(implicit.data, shifted.data, 1e-5f, what);
+            }
+        }
+    }
+
+    @Test
+    void shiftedPanelsOnlyForStrideOneLargeMaps() {
+        Conv2d.shiftedMinPixels = 784;
+        Random r = new Random(1);
+        assertTrue(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(56 * 56));    // layer1
+        assertTrue(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(28 * 28));    // layer2
+        assertFalse(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(14 * 14));   // layer3: grouped implicit
+        assertFalse(new Conv2d(2, 2, 3, 2, 1, false, r).usesShiftedPanels(56 * 56));   // strided
+        assertFalse(new Conv2d(2, 2, 1, 1, 0, false, r).usesShiftedPanels(56 * 56));   // pointwise reads x itself
     }
 
     @Test

@@ -97,4 +97,60 @@ class ResidualSequentialTest {
                 () -> b.load(Map.of("conv1.weight", new Tensor(1)), false));
         assertTrue(e.getMessage().contains("conv1.weight"), e.getMessage());
     }
+
+    /** Gives a BatchNorm non-trivial eval statistics and affine terms (negative gamma: outputs of both signs). */
+    private static void randomStats(BatchNorm2d bn, Random r) {
+        for (int c = 0; c < bn.numFeatures; c++) {
+            bn.runningMean.data[c] = r.nextFloat() - 0.5f;
+            bn.runningVar.data[c] = 0.5f + r.nextFloat();
+            bn.weight.value.data[c] = r.nextFloat() * 2 - 1;
+            bn.bias.value.data[c] = r.nextFloat() - 0.5f;
+        }
+    }
+
+    @Test
+    void evalFusesBatchNormAndResidualWithTheirReluBitForBit() {
+        Random r = new Random(12);
+        Sequential block = basicBlock(3, 4, 2, r);
+        Sequential main = (Sequential) ((Residual) block.layers().get(0)).main();
+        Residual res = (Residual) block.layers().get(0);
+        for (Layer l : main.layers()) if (l instanceof BatchNorm2d bn) randomStats(bn, r);
+        randomStats((BatchNorm2d) ((Sequential) res.shortcut()).layers().get(1), r);
+        Tensor x = new Tensor(2, 3, 9, 8).randn(r, 1.0);
+        Tensor fused = block.forward(x, false);
+        // Layer by layer, with the separate ReLUs the fused passes replace.
+        List<Layer> m = main.layers();
+        Tensor h = x;
+        for (Layer l : m) h = l.forward(h, false);
+        Tensor s = res.shortcut().forward(x, false);
+        Tensor sum = new Tensor(h.shape);
+        for (int i = 0; i < sum.size(); i++) sum.data[i] = h.data[i] + s.data[i];
+        Tensor want = new ReLU().forward(sum, false);
+        assertArrayEquals(want.data, fused.data);
+        BatchNorm2d bn = new BatchNorm2d(4);
+        randomStats(bn, r);
+        Tensor y = new Tensor(3, 4, 5, 5).randn(r, 1.0);
+        assertArrayEquals(new ReLU().forward(bn.forward(y, false), false).data, bn.forwardEvalRelu(y).data);
+        // Training keeps the separate layers (their caches feed backward): same output, and backward works.
+        Tensor trained = block.forward(x, true);
+        assertEquals(x.shape[0], block.backward(new Tensor(trained.shape).fill(1f)).shape[0]);
+    }
+
+    @Test
+    void backwardReleasesTheForwardCaches() {
+        Random r = new Random(4);
+        Sequential block = basicBlock(3, 4, 2, r);
+        Tensor x = new Tensor(2, 3, 8, 8).randn(r, 1.0);
+        Tensor dy = new Tensor(block.forward(x, true).shape).fill(1f);
+        Tensor first = block.backward(dy);
+        // The activations went with the first backward (conv inputs, BatchNorm x-hat, ReLU outputs).
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> block.backward(dy));
+        assertTrue(e.getMessage().contains("one backward"), e.getMessage());
+        block.forward(x, true);
+        assertArrayEquals(first.data, block.backward(dy).data, "a new forward serves a new backward");
+        MaxPool2d pool = new MaxPool2d(2, 2, 0);
+        Tensor py = pool.forward(x, true);
+        pool.backward(py);
+        assertThrows(IllegalStateException.class, () -> pool.backward(py));
+    }
 }

@@ -1,0 +1,88 @@
+package minifig.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The shifted-B conv forward == naive im2col + naive GEMM per image, and the padded copy is exact. */
+class ConvShiftedTest {
+    private final int savedThreads = Parallel.threads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    /** The specification: y[n] = W · im2col(x[n]) with the naive kernels, accumulated in double. */
+    private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int pad) {
+        int OH = Im2col.outSize(H, K, 1, pad), OW = Im2col.outSize(W, K, 1, pad), CKK = C * K * K;
+        float[] col = new float[CKK * OH * OW], y = new float[N * O * OH * OW];
+        for (int n = 0; n < N; n++) {
+            Im2colNaive.im2col(x, n * C * H * W, C, H, W, K, K, 1, pad, col, 0);
+            GemmNaive.sgemm(false, false, O, OH * OW, CKK, w, 0, CKK, col, 0, OH * OW, y, n * O * OH * OW, OH * OW, false);
+        }
+        return y;
+    }
+
+    @Test
+    void equalsNaiveOverShapes() {
+        Random r = new Random(11);
+        // {N, C, O, H, W, K, pad}: 1x1 with and without padding, 3x3, 5x5, O not a multiple of 3 (edge rows),
+        // grids that end mid-panel, a K*C deeper than one k block (C*9 = 1161 > 1024), a single row.
+        int[][] configs = {
+            {1, 2, 1, 7, 7, 1, 0}, {2, 3, 4, 5, 8, 1, 1}, {2, 3, 5, 7, 7, 3, 1}, {1, 4, 7, 13, 9, 3, 1},
+            {3, 2, 3, 8, 5, 3, 0}, {1, 2, 2, 9, 11, 5, 2}, {1, 1, 8, 1, 30, 3, 1}, {2, 129, 6, 6, 5, 3, 1},
+            {1, 5, 64, 30, 29, 3, 1}, {1, 3, 3, 3, 3, 3, 0},
+        };
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            for (int[] c : configs) {
+                int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4], K = c[5], pad = c[6];
+                float[] x = random(r, N * C * H * W), w = random(r, O * C * K * K);
+                float[] want = reference(w, O, x, N, C, H, W, K, pad);
+                float[] got = new float[want.length + 5];
+                Arrays.fill(got, Float.NaN);                       // every output element must be written
+                ConvShifted.forward(w, O, x, N, C, H, W, K, pad, got, 3);
+                float[] body = Arrays.copyOfRange(got, 3, 3 + want.length);
+                assertArrayEquals(want, body, 1e-4f * C * K * K, Arrays.toString(c) + " threads " + threads);
+                assertEquals(Float.NaN, got[2]);
+                assertEquals(Float.NaN, got[3 + want.length]);
+            }
+        }
+    }
+
+    @Test
+    void paddedCopyHasZeroBorderAndOverwritesOldContents() {
+        Random r = new Random(5);
+        int C = 3, H = 4, W = 5, pad = 2, Hp = H + 2 * pad, Wp = W + 2 * pad;
+        float[] x = random(r, 2 * C * H * W);
+        float[] xp = new float[C * Hp * Wp + 7];
+        Arrays.fill(xp, 9f);
+        ConvShifted.padImage(x, C * H * W, C, H, W, pad, xp);
+        for (int c = 0; c < C; c++)
+            for (int h = 0; h < Hp; h++)
+                for (int w = 0; w < Wp; w++) {
+                    int ih = h - pad, iw = w - pad;
+                    float want = ih < 0 || ih >= H || iw < 0 || iw >= W ? 0f : x[C * H * W + (c * H + ih) * W + iw];
+                    assertEquals(want, xp[(c * Hp + h) * Wp + w], "c " + c + " h " + h + " w " + w);
+                }
+        assertEquals(9f, xp[C * Hp * Wp], "nothing written past the padded image");
+    }
+
+    @Test
+    void rejectsKernelLargerThanPaddedImage() {
+        assertThrows(IllegalArgumentException.class,
+                () -> ConvShifted.forward(new float[25], 1, new float[9], 1, 1, 3, 3, 5, 0, new float[1], 0));
+    }
+}
