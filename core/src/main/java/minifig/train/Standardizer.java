@@ -5,10 +5,11 @@ import minifig.nn.Linear;
 
 /**
  * Per-feature standardisation of the head's input, z = (x - mean) / std, for training a new head on cached
- * ResNet features. Pooled ResNet-50 features span four orders of magnitude (many are near zero, a few are
- * large), which makes plain SGD on them badly conditioned: standardised, the same linear model trains to a
- * better optimum in the same epochs (docs/results.md). The transform is affine, so it folds into the head
- * once trained, and the saved network runs on raw features like any other:
+ * ResNet features. Pooled ResNet-50 features differ in scale (on the LEGO photos the per-feature standard
+ * deviation runs from 0.13 to 1.5 between the 1st and 99th percentile), which conditions plain SGD badly; standardising the inputs is the textbook remedy, and the recipe's
+ * learning rate and decay were cross-validated with it (on the LEGO test photos it measured no difference:
+ * docs/results.md). The transform is affine, so it folds into the head once trained, and the saved network
+ * runs on raw features like any other:
  * <pre>
  *   W z + b = W ((x - mean) / std) + b = (W / std) x + (b - (W / std) mean)
  *   W'[o][i] = W[o][i] / std[i]        b'[o] = b[o] - sum_i W'[o][i] mean[i]

@@ -96,12 +96,12 @@ class TunerGridTest {
         TrainConfig c = new TrainConfig("resnet50-keras", "/w/resnet 50.safetensors", "head", "/data/lego", "lego36", null, 0.15,
                 30, 32, 0.003, 0.9, 1e-4, false, "cosine", 7, 0.1, 2, 224, 256, "standard", 10, 4, 0, 1, 2, "runs/x");
         assertEquals("./minifig train --model resnet50-keras --weights '/w/resnet 50.safetensors' --finetune head --head-lr-scale 10 "
-                + "--cache-views 4 --data /data/lego --split lego36 --image-size 224 --augment standard --batch-size 32 --lr 0.003 "
+                + "--cache-views 4 --data /data/lego --split lego36 --image-size 224 --resize 256 --val-fraction 0 --augment standard --batch-size 32 --lr 0.003 "
                 + "--momentum 0.9 --weight-decay 0.0001 --epochs 30 --schedule cosine --warmup 2 --seed 1", Tuner.trainCommand(c));
         TrainConfig p = Tuner.at(c, new TuneGrid.Point(0.01, 0.5, 0, 7));
         TrainConfig plain = new TrainConfig("custom", null, null, "/d", "file", "/s/my split.csv", 0.15, 5, 16, 0.05, 0.9, 5e-4, true,
                 "step", 7, 0.1, 0, 64, 73, "none", 1, 8, 0, 9, 2, "runs/y");
-        assertEquals("./minifig train --model custom --data /d --split-file '/s/my split.csv' --image-size 64 --augment none --batch-size 16 "
+        assertEquals("./minifig train --model custom --data /d --split-file '/s/my split.csv' --image-size 64 --resize 73 --val-fraction 0 --augment none --batch-size 16 "
                 + "--lr 0.05 --momentum 0.9 --weight-decay 0.0005 --epochs 5 --schedule step --step-size 7 --gamma 0.1 --warmup 0 --nesterov --seed 9",
                 Tuner.trainCommand(plain));
         assertEquals(0.01, p.lr());
