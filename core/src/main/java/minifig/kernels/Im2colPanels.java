@@ -69,8 +69,10 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         // Per run r of a panel: first panel column, length, index of the image's first input row (row c*H + ih of
         // the image is input row base + c*H + ih), and the window's top-left corner (ih, iw), maybe in the padding.
         int[] start = new int[NR], len = new int[NR], base = new int[NR], ih0 = new int[NR], iw0 = new int[NR];
-        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image.
-        int[] lo = new int[NR * K], hi = new int[NR * K];
+        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image, and (column
+        // phases only) where input column iw0 + kw sits within an input row's phases: phase floorMod(iw, stride),
+        // element floorDiv(iw, stride), precomputed here to keep integer divisions out of the per-k-row loop.
+        int[] lo = new int[NR * K], hi = new int[NR * K], inRow = new int[NR * K];
         int ohw = OH * OW, kk = K * K;
         for (int jr = 0; jr < ncb; jr += NR) {
             int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb, runs = 0;
@@ -86,6 +88,7 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                     int iw = iw0[runs] + kw;      // column t of the run reads iw + t*stride
                     lo[runs * K + kw] = Math.min(n, iw >= 0 ? 0 : ceilDiv(-iw, stride));
                     hi[runs * K + kw] = Math.max(lo[runs * K + kw], Math.min(n, ceilDiv(W - iw, stride)));
+                    if (phases) inRow[runs * K + kw] = Math.floorMod(iw, stride) * Wq + Math.floorDiv(iw, stride);
                 }
                 runs++;
                 j += n;
@@ -103,7 +106,7 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                     for (int t = 0; t < a; t++) bp[d + t] = 0f;
                     if (phases) {
                         // Column t reads input column iw + t*stride: element floorDiv(iw, stride) + t of phase floorMod(iw, stride).
-                        copy(src, (row * stride + Math.floorMod(iw, stride)) * Wq + Math.floorDiv(iw, stride), bp, d, a, b);
+                        copy(src, row * stride * Wq + inRow[r * K + kw], bp, d, a, b);
                     } else if (stride == 1) {
                         copy(src, srcOff + row * W + iw, bp, d, a, b);
                     } else {
