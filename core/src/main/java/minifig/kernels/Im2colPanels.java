@@ -13,23 +13,32 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Column j of the implicit col is pixel j % (OH*OW) of image j / (OH*OW) (G images side by side, as
  * {@link Im2col#im2col(float[], int, int, int, int, int, int, int, int, float[], int, int)} lays them out);
  * row (c*K + kh)*K + kw, as in {@link Im2col}. A panel's columns split into runs along one output row; per
- * k row each run is one contiguous (stride 1) or strided (stride 2) stretch of an input row, padded with zeros.
+ * k row each run is one contiguous (stride 1) or strided stretch of an input row, padded with zeros. For a
+ * large strided kernel (the ResNet stem's 7x7/2, {@link Im2col#usesPhases}) the images are first split into
+ * column phases (each input row stored as columns r, r + s, r + 2s, ... for each phase r), so a run that
+ * reads every s-th input column is a contiguous stretch of one phase, packed with vector copies like a
+ * stride-1 run (the element-by-element gather was ~40% of the stem's time in a JFR profile;
+ * docs/performance.md has the measurement).
  */
 public final class Im2colPanels implements GemmBlocked.BPanels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
     private static final int NR = GemmBlocked.NR;
 
-    private final float[] x;
-    private final int xOff, images, C, H, W, K, stride, pad, OH, OW;
+    /**
+     * Whether runs read column phases (large strided kernels, {@link Im2col#usesPhases}). Then src holds the
+     * images' column phases ({@link Im2col#splitPhases}): input row i (image-major, then c, h), phase r starts
+     * at (i*stride + r)*Wq; else src is x and input row i starts at srcOff + i*W (Wq = W).
+     */
+    private final boolean phases;
+    private final float[] src;
+    private final int srcOff, Wq, images, C, H, W, K, stride, pad, OH, OW;
 
     /**
      * The implicit col [C*K*K, images*OH*OW] of {@code images} consecutive images [C, H, W] starting at
      * {@code x[xOff]}, for a square K x K kernel.
      */
     public Im2colPanels(float[] x, int xOff, int images, int C, int H, int W, int K, int stride, int pad) {
-        this.x = x;
-        this.xOff = xOff;
         this.images = images;
         this.C = C;
         this.H = H;
@@ -43,6 +52,10 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         long end = (long) xOff + (long) images * C * H * W;
         if (xOff < 0 || end > x.length) throw new IllegalArgumentException(images + " images of " + C + "x" + H + "x" + W
                 + " at offset " + xOff + " exceed the array of " + x.length);
+        this.phases = Im2col.usesPhases(K, K, stride);
+        this.Wq = phases ? (W + stride - 1) / stride : W;
+        this.src = phases ? Im2col.splitPhases(x, xOff, images * C * H, W, stride, new float[images * C * H * stride * Wq]) : x;
+        this.srcOff = phases ? 0 : xOff;
     }
 
     /** Rows of the implicit col matrix (the GEMM's K). */
@@ -53,12 +66,14 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
 
     @Override
     public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
-        // Per run r of a panel: first panel column, length, image row offset of the window's top-left corner,
-        // and that corner's (ih, iw), which may lie in the padding.
+        // Per run r of a panel: first panel column, length, index of the image's first input row (row c*H + ih of
+        // the image is input row base + c*H + ih), and the window's top-left corner (ih, iw), maybe in the padding.
         int[] start = new int[NR], len = new int[NR], base = new int[NR], ih0 = new int[NR], iw0 = new int[NR];
-        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image.
-        int[] lo = new int[NR * K], hi = new int[NR * K];
-        int ohw = OH * OW, hw = H * W, kk = K * K;
+        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image, and (column
+        // phases only) where input column iw0 + kw sits within an input row's phases: phase floorMod(iw, stride),
+        // element floorDiv(iw, stride), precomputed here to keep integer divisions out of the per-k-row loop.
+        int[] lo = new int[NR * K], hi = new int[NR * K], inRow = new int[NR * K];
+        int ohw = OH * OW, kk = K * K;
         for (int jr = 0; jr < ncb; jr += NR) {
             int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb, runs = 0;
             for (int j = 0; j < nr; ) {
@@ -66,13 +81,14 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                 int n = Math.min(nr - j, OW - ow);
                 start[runs] = j;
                 len[runs] = n;
-                base[runs] = xOff + img * C * hw;
+                base[runs] = img * C * H;
                 ih0[runs] = oh * stride - pad;
                 iw0[runs] = ow * stride - pad;
                 for (int kw = 0; kw < K; kw++) {
                     int iw = iw0[runs] + kw;      // column t of the run reads iw + t*stride
                     lo[runs * K + kw] = Math.min(n, iw >= 0 ? 0 : ceilDiv(-iw, stride));
                     hi[runs * K + kw] = Math.max(lo[runs * K + kw], Math.min(n, ceilDiv(W - iw, stride)));
+                    if (phases) inRow[runs * K + kw] = Math.floorMod(iw, stride) * Wq + Math.floorDiv(iw, stride);
                 }
                 runs++;
                 j += n;
@@ -86,11 +102,16 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                         java.util.Arrays.fill(bp, d, d + n, 0f);
                         continue;
                     }
-                    int a = lo[r * K + kw], b = hi[r * K + kw];
-                    int src = base[r] + c * hw + ih * W + iw0[r] + kw;     // the input of column t is x[src + t*stride]
+                    int a = lo[r * K + kw], b = hi[r * K + kw], iw = iw0[r] + kw, row = base[r] + c * H + ih;
                     for (int t = 0; t < a; t++) bp[d + t] = 0f;
-                    if (stride == 1) copy(x, src, bp, d, a, b);
-                    else for (int t = a; t < b; t++) bp[d + t] = x[src + t * stride];
+                    if (phases) {
+                        // Column t reads input column iw + t*stride: element floorDiv(iw, stride) + t of phase floorMod(iw, stride).
+                        copy(src, row * stride * Wq + inRow[r * K + kw], bp, d, a, b);
+                    } else if (stride == 1) {
+                        copy(src, srcOff + row * W + iw, bp, d, a, b);
+                    } else {
+                        for (int t = a, s = srcOff + row * W + iw + a * stride; t < b; t++, s += stride) bp[d + t] = src[s];
+                    }
                     for (int t = b; t < n; t++) bp[d + t] = 0f;
                 }
                 for (int j = nr; j < NR; j++) bp[dst + j] = 0f;

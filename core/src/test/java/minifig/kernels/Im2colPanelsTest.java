@@ -25,11 +25,11 @@ class Im2colPanelsTest {
         return x;
     }
 
-    /** {images, C, H, W, K, stride, pad}: 1x1 (plain and strided), 3x3, 7x7 stem-like, odd sizes, wide and tiny maps. */
+    /** {images, C, H, W, K, stride, pad}: 1x1 (plain and strided), 3x3, 7x7 stem-like, strides 1-3 (strided runs read column phases), odd sizes, wide and tiny maps. */
     private static List<int[]> configs() {
         List<int[]> out = new ArrayList<>();
         for (int k : new int[] {1, 3, 7}) {
-            for (int stride : new int[] {1, 2}) {
+            for (int stride : new int[] {1, 2, 3}) {
                 for (int pad : new int[] {0, 1, 3}) {
                     for (int[] hw : new int[][] {{7, 7}, {8, 5}, {13, 9}, {1, 11}, {30, 29}}) {
                         if (hw[0] + 2 * pad < k || hw[1] + 2 * pad < k) continue;

@@ -24,11 +24,11 @@ class Im2colTest {
         return x;
     }
 
-    /** {C, H, W, K, stride, pad} */
+    /** {C, H, W, K, stride, pad}; strides 2 and 3 take the column-phase path of im2col. */
     private static int[][] configs() {
         java.util.List<int[]> out = new java.util.ArrayList<>();
         for (int k : new int[] {1, 3, 7}) {
-            for (int stride : new int[] {1, 2}) {
+            for (int stride : new int[] {1, 2, 3}) {
                 for (int pad : new int[] {0, 1, 3}) {
                     for (int[] hw : new int[][] {{7, 7}, {8, 5}, {13, 9}, {1, 11}}) {
                         if (hw[0] + 2 * pad < k || hw[1] + 2 * pad < k) continue;
@@ -72,8 +72,8 @@ class Im2colTest {
     void parallelPathOnBigInputsEqualsReference() {
         Random r = new Random(12);
         Parallel.setThreads(2);
-        int C = 16, H = 91, W = 93, K = 3;
-        for (int s : new int[] {1, 2}) {
+        int C = 40, H = 91, W = 93, K = 3;
+        for (int s : new int[] {1, 2, 3}) {
             int rows = C * K * K, cols = Im2col.outSize(H, K, s, 1) * Im2col.outSize(W, K, s, 1);
             assertTrue((long) rows * cols >= Im2col.PARALLEL_MIN_ELEMENTS, "must take the parallel path");
             float[] x = random(r, C * H * W), want = new float[rows * cols], got = new float[rows * cols];
