@@ -6,24 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The shifted-B conv forward == naive im2col + naive GEMM per image, and the padded copy is exact. */
-class ConvShiftedTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
-        return x;
-    }
-
+class ConvShiftedTest extends KernelTestBase {
     /** The specification: y[n] = W · im2col(x[n]) with the naive kernels, accumulated in double. */
     private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int pad) {
         int OH = Im2col.outSize(H, K, 1, pad), OW = Im2col.outSize(W, K, 1, pad), CKK = C * K * K;

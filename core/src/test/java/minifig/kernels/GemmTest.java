@@ -5,18 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The fast GEMM equals the naive reference and EJML over awkward shapes, transposes, strides and threads. */
-class GemmTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
+class GemmTest extends KernelTestBase {
     /** One GEMM problem stored with row strides wider than needed and data at an offset. */
     private record Problem(boolean ta, boolean tb, int M, int N, int K, float[] A, int offA, int lda,
                            float[] B, int offB, int ldb, float[] C0, int offC, int ldc) {}
@@ -29,12 +21,6 @@ class GemmTest {
         float[] A = random(r, offA + aRows * lda + 3), B = random(r, offB + bRows * ldb + 3);
         float[] C = random(r, offC + M * ldc + 3);
         return new Problem(ta, tb, M, N, K, A, offA, lda, B, offB, ldb, C, offC, ldc);
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
-        return x;
     }
 
     @FunctionalInterface

@@ -7,24 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Implicit im2col panels == packing the explicit col matrix of the naive im2col, and the GEMMs agree. */
-class Im2colPanelsTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
-        return x;
-    }
-
+class Im2colPanelsTest extends KernelTestBase {
     /** {images, C, H, W, K, stride, pad}: 1x1 (plain and strided), 3x3, 7x7 stem-like, strides 1-3 (strided runs read column phases), odd sizes, wide and tiny maps. */
     private static List<int[]> configs() {
         List<int[]> out = new ArrayList<>();

@@ -6,24 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Fast im2col/col2im equal the reference over strides, paddings, kernels and odd sizes; col2im is the adjoint. */
-class Im2colTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
-    private static float[] random(Random r, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 2 - 1;
-        return x;
-    }
-
+class Im2colTest extends KernelTestBase {
     /** {C, H, W, K, stride, pad}; strides 2 and 3 take the column-phase path of im2col. */
     private static int[][] configs() {
         java.util.List<int[]> out = new java.util.ArrayList<>();

@@ -4,18 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The vectorised max pooling == the reference window loop: values, argmax (ties, NaN, -infinity), all shapes. */
-class MaxPoolTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
+class MaxPoolTest extends KernelTestBase {
     /** Values from a small set, so windows are full of ties (as after a ReLU), plus NaN and -infinity sprinkled in. */
     private static float[] input(Random r, int n, boolean specials) {
         float[] x = new float[n];

@@ -10,18 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The shared pool: full coverage of the range, real concurrency, serial nesting, errors surface. */
-class ParallelTest {
-    private final int savedThreads = Parallel.threads();
-
-    @AfterEach
-    void restoreThreads() {
-        Parallel.setThreads(savedThreads);
-    }
-
+class ParallelTest extends KernelTestBase {
     @Test
     void everyIndexRunsExactlyOnce() {
         Parallel.setThreads(3);
