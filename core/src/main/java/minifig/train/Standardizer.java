@@ -85,14 +85,10 @@ public record Standardizer(float[] mean, float[] std) {
 
     /** Runs {@code action} with {@code fc} folded, then puts the exact trained values back. */
     public void whileFolded(Linear fc, Runnable action) {
-        float[] w = fc.weight.value.data.clone(), b = fc.bias.value.data.clone();
-        fold(fc);
-        try {
+        ParamValues.restoringAfter(java.util.List.of(fc.weight, fc.bias), () -> {
+            fold(fc);
             action.run();
-        } finally {
-            System.arraycopy(w, 0, fc.weight.value.data, 0, w.length);
-            System.arraycopy(b, 0, fc.bias.value.data, 0, b.length);
-        }
+        });
     }
 
     private void check(Linear fc) {

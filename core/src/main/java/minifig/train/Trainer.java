@@ -291,7 +291,7 @@ public final class Trainer {
             Metadata meta = checkpointMetadata(labels, pp, epoch, row, history, bestEpoch, bestAcc, bestLoss);
             boolean stop = cfg.patience() > 0 && sinceBest >= cfg.patience();
             if (cached && improved) {
-                bestValues = snapshot(trainable);
+                bestValues = ParamValues.snapshot(trainable);
                 bestMeta = meta;
             }
             // On cached features an epoch takes milliseconds and a ResNet-50 checkpoint ~100 MB: write them at
@@ -305,7 +305,12 @@ public final class Trainer {
                 // A head trained on standardised features is saved folded (Standardizer), so checkpoints take raw features.
                 java.util.function.Consumer<Runnable> folded = st == null ? Runnable::run : r -> st.whileFolded(((ResNet) model).fc(), r);
                 // best before last: a crash in between must not leave a last checkpoint naming a best that is not on disk.
-                if (bestNow != null) withValues(bestNow, () -> folded.accept(() -> Checkpoint.save(bestFile, model, bestMetaNow)));
+                if (bestNow != null) {
+                    ParamValues.restoringAfter(bestNow.keySet(), () -> {
+                        ParamValues.restore(bestNow);
+                        folded.accept(() -> Checkpoint.save(bestFile, model, bestMetaNow));
+                    });
+                }
                 else if (better) folded.accept(() -> Checkpoint.save(bestFile, model, meta));
                 folded.accept(() -> Checkpoint.saveResumable(lastFile, model, meta, sgd, done));
                 bestValues = null;
@@ -359,23 +364,6 @@ public final class Trainer {
 
     /** Checkpoints on cached features are written at most this often (see the training loop). */
     static final long SAVE_INTERVAL_NS = 60_000_000_000L;
-
-    static Map<Param, float[]> snapshot(List<Param> params) {
-        Map<Param, float[]> m = new java.util.IdentityHashMap<>();
-        for (Param p : params) m.put(p, p.value.data.clone());
-        return m;
-    }
-
-    /** Runs {@code action} with the parameters set to {@code values}, then puts the current values back. */
-    static void withValues(Map<Param, float[]> values, Runnable action) {
-        Map<Param, float[]> now = snapshot(List.copyOf(values.keySet()));
-        values.forEach((p, v) -> System.arraycopy(v, 0, p.value.data, 0, v.length));
-        try {
-            action.run();
-        } finally {
-            now.forEach((p, v) -> System.arraycopy(v, 0, p.value.data, 0, v.length));
-        }
-    }
 
     private static BadInputException diverged(String what, int epoch, double lr, Path lastFile) {
         return new BadInputException(String.format(Locale.ROOT,

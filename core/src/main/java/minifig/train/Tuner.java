@@ -173,7 +173,7 @@ public final class Tuner {
         private final int numClasses;
         private final FeatureCache[] trainParts, valParts;
         /** Pretrained values of the trainable backbone stages (last-stage), restored before every run. */
-        private final Map<Param, float[]> pretrained = new HashMap<>();
+        private final Map<Param, float[]> pretrained;
         private final double seconds;
 
         CachedRunner(Split split, LabelSet labels, ImageCache images, Preprocessing pp, List<Fold> folds) {
@@ -187,7 +187,7 @@ public final class Tuner {
             };
             model.freezeThrough(stage);
             model.freezeAllBatchNormStats(true); // as the trainer: pretrained running statistics stay
-            for (Param p : model.backboneParams()) if (!p.frozen) pretrained.put(p, p.value.data.clone());
+            pretrained = ParamValues.snapshot(model.backboneParams().stream().filter(p -> !p.frozen).toList());
 
             Augmentation aug = Trainer.augmentation(base.augment());
             int views = Trainer.cacheViews(base);
@@ -221,7 +221,7 @@ public final class Tuner {
 
         @Override
         public Fit.Outcome fit(TrainConfig cfg, int fold) {
-            for (var e : pretrained.entrySet()) System.arraycopy(e.getValue(), 0, e.getKey().value.data, 0, e.getValue().length);
+            ParamValues.restore(pretrained);
             model.replaceHead(numClasses, cfg.seed());
             SGD sgd = model.sgd(cfg.lr(), cfg.headLrScale(), cfg.momentum(), cfg.weightDecay(), cfg.nesterov());
             return Fit.onFeatures(model, sgd, Trainer.schedule(cfg), cfg.epochs(), trainParts[fold], valParts[fold],
