@@ -70,24 +70,36 @@ public final class ConvForwardAB {
                 runs.add(() -> ConvShifted.forward(w, O, x, G, C, H, H, K, p, out, 0));
             }
         }
+        report("case (G,C,H,K,stride,pad,O)", names, null, runs, flops, rounds);
+        System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loop alive)", sink[0]));
+    }
+
+    /**
+     * Runs every case once per round (two warm-up rounds first), interleaved, and prints a table of best and
+     * median GFLOP/s with the best as a percentage of the first case's (the FMA peak). {@code setups} (null,
+     * or one entry per case, null entries allowed) run untimed right before their case.
+     */
+    static void report(String header, List<String> names, List<Runnable> setups, List<Runnable> runs,
+                       List<Double> flops, int rounds) {
         double[][] t = new double[runs.size()][rounds];
-        for (int round = -2; round < rounds; round++) {         // two warm-up rounds
+        for (int round = -2; round < rounds; round++) {
             for (int c = 0; c < runs.size(); c++) {
+                if (setups != null && setups.get(c) != null) setups.get(c).run();
                 long t0 = System.nanoTime();
                 runs.get(c).run();
                 if (round >= 0) t[c][round] = (System.nanoTime() - t0) / 1e9;
             }
         }
-        System.out.println("| case (G,C,H,K,stride,pad,O) | best GFLOP/s | median GFLOP/s | best % of peak |");
-        System.out.println("|---|---:|---:|---:|");
+        System.out.println("| " + header + " | best ms | best GFLOP/s | median GFLOP/s | best % of peak |");
+        System.out.println("|---|---:|---:|---:|---:|");
         double peak = 0;
         for (int c = 0; c < runs.size(); c++) {
             double[] sorted = t[c].clone();
             Arrays.sort(sorted);
             double best = flops.get(c) / sorted[0] / 1e9, median = flops.get(c) / sorted[sorted.length / 2] / 1e9;
             if (c == 0) peak = best;
-            System.out.println(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.0f%% |", names.get(c), best, median, 100 * best / peak));
+            System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.1f | %.0f%% |", names.get(c),
+                    sorted[0] * 1e3, best, median, 100 * best / peak));
         }
-        System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loop alive)", sink[0]));
     }
 }

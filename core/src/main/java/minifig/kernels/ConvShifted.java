@@ -35,10 +35,7 @@ public final class ConvShifted {
         int Hp = H + 2 * pad, Wp = W + 2 * pad, OH = Hp - K + 1, OW = Wp - K + 1;
         if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
         int CKK = C * K * K, planeP = Hp * Wp, cols = OH * Wp;
-        int[] off = new int[CKK];
-        for (int c = 0, k = 0; c < C; c++)
-            for (int kh = 0; kh < K; kh++)
-                for (int kw = 0; kw < K; kw++) off[k++] = c * planeP + kh * Wp + kw;
+        int[] off = rowOffsets(C, K, Hp, Wp, CKK);
         float[][] buf = BUFFERS.get();
         // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
         int padSize = C * planeP + NR + K;
@@ -54,6 +51,18 @@ public final class ConvShifted {
             for (int o = 0; o < O; o++)
                 for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * Wp, y, yn + (o * OH + oh) * OW, OW);
         }
+    }
+
+    /**
+     * Where each row (c, kh, kw) of the col matrix starts in the padded image [C, Hp, Wp]:
+     * c*Hp*Wp + kh*Wp + kw. Entries from C*K*K up to {@code length} stay 0 (row 0).
+     */
+    static int[] rowOffsets(int C, int K, int Hp, int Wp, int length) {
+        int[] off = new int[length];
+        for (int c = 0, k = 0; c < C; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++) off[k++] = c * Hp * Wp + kh * Wp + kw;
+        return off;
     }
 
     /** xp [C, H + 2 pad, W + 2 pad] = x [C, H, W] (from xOff) with a zero border. */

@@ -2,6 +2,7 @@ package minifig.nn;
 
 import java.util.Random;
 import minifig.kernels.ConvShifted;
+import minifig.kernels.ConvWeightGrad;
 import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
@@ -17,9 +18,11 @@ import minifig.tensor.Tensor;
  *                        y[n] = W · col (+ b)             its panels from x[n] ({@link Im2colPanels}), or
  *                                                         from a padded copy of x[n] ({@link ConvShifted})
  *                                                         W viewed as [O, C*K*K]  (OIHW flat)
- * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input)
+ * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input; on large
+ *                                                         stride-1 maps read from a padded copy, {@link ConvWeightGrad})
  *                        db  += row sums of dY[n]
- *                        dX[n] = col2im(Wᵀ · dY[n])
+ *                        dX[n] = col2im(Wᵀ · dY[n])       (stride 2, pointwise)
+ *                             = conv(dY[n], W' rotated)   (stride 1: the forward's kernels, {@link #inputGradAsConv})
  * </pre>
  *
  * Only the input is cached, not the column matrices of the whole batch (a ResNet-18 batch would need GBs);
@@ -122,11 +125,7 @@ public final class Conv2d implements Layer {
         }
         int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
-        if (usesShiftedPanels(OHW)) {
-            ConvShifted.forward(weight.value.data, O, x.data, N, C, H, W, kernel, padding, y.data, 0);
-        } else {
-            forwardImplicit(x, y);
-        }
+        convolve(weight.value.data, O, x, kernel, stride, padding, y);
         if (bias != null) {
             for (int n = 0; n < N; n++) {
                 for (int o = 0; o < O; o++) {
@@ -141,42 +140,92 @@ public final class Conv2d implements Layer {
     }
 
     /**
-     * Whether the forward reads its GEMM panels from a zero-padded copy of each image ({@link ConvShifted}):
-     * for stride-1 convs on maps of at least {@link #shiftedMinPixels} pixels (ResNet's layer1 and layer2),
-     * where packing B is a large share of the work because only 64-128 weight rows reuse each panel.
+     * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) without bias, y overwritten. The forward's
+     * product, and the backward's dX of a stride-1 conv (see {@link #backward}), through the same kernels:
+     * stride-1 convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
+     * zero-padded copy of each image ({@link ConvShifted}: ResNet's layer1 and layer2, where packing B is a
+     * large share of the work because only 64-128 weight rows reuse each panel); the others through
+     * {@link Im2colPanels} (implicit im2col), G images per GEMM.
      */
-    boolean usesShiftedPanels(int OHW) {
-        return stride == 1 && !isPointwise() && OHW >= shiftedMinPixels;
-    }
-
-    /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
-    static int shiftedMinPixels = 784;
-
-    /** y = conv(x) without bias through {@link Im2colPanels} (implicit im2col), G images per GEMM. */
-    private void forwardImplicit(Tensor x, Tensor y) {
-        int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
-        int O = outChannels, CKK = C * kernel * kernel, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
+    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y) {
+        int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+        int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
+        boolean pointwise = K == 1 && stride == 1 && pad == 0;
+        if (shiftedPanels(K, stride, pad, OHW)) {
+            ConvShifted.forward(w, O, x.data, N, C, H, W, K, pad, y.data, 0);
+            return;
+        }
         int G = groupSize(N, OHW);
         // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
-        boolean direct = G == 1 && isPointwise();
+        boolean direct = G == 1 && pointwise;
         float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
         // The weight is packed once and shared by every GEMM of the batch.
-        GemmBlocked.PackedA w = GemmBlocked.DEFAULT.pack(false, O, CKK, weight.value.data, 0, CKK);
+        GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), cols = g * OHW;
             float[] c = out == null ? y.data : out;
             int cOff = out == null ? n0 * O * OHW : 0;
             GemmBlocked.BPanels col = direct ? GemmBlocked.matrix(false, x.data, n0 * CHW, OHW)
-                    : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, kernel, stride, padding);
-            GemmBlocked.DEFAULT.sgemm(w, cols, col, c, cOff, cols, false);
+                    : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, K, stride, pad);
+            GemmBlocked.DEFAULT.sgemm(a, cols, col, c, cOff, cols, false);
             if (out != null) {
                 for (int i = 0; i < g; i++) {
                     for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
                 }
             }
         }
+    }
+
+    /** Whether {@link #convolve} runs through {@link ConvShifted}: stride 1, not pointwise, a large enough map. */
+    static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
+        return stride == 1 && !(K == 1 && pad == 0) && OHW >= shiftedMinPixels;
+    }
+
+    /** Whether this conv's forward reads its panels from a padded copy of each image ({@link #shiftedPanels}). */
+    boolean usesShiftedPanels(int OHW) { return shiftedPanels(kernel, stride, padding, OHW); }
+
+    /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
+    static int shiftedMinPixels = 784;
+
+    /**
+     * Whether backward computes dX as a forward convolution of dY (stride 1, padding at most K - 1, not
+     * pointwise): dX = conv(dY, W') with W'[c, o, kh, kw] = W[o, c, K-1-kh, K-1-kw] and padding K-1-p. That is
+     * the same sum as col2im(Wᵀ · dY), but the GEMM's depth is O*K*K instead of O (576 instead of 64 at
+     * ResNet's layer1, so each C tile is loaded and stored once per 576 FMA steps instead of per 64), and no
+     * [C*K*K, OH*OW] dCol matrix is written to memory and read back by col2im.
+     */
+    boolean inputGradAsConv() {
+        return dxByConvolution && stride == 1 && !isPointwise() && padding <= kernel - 1;
+    }
+
+    /** Whether stride-1 convs compute dX as a convolution of dY (default) or as col2im(Wᵀ · dY). */
+    private boolean dxByConvolution = true;
+
+    /** Whether large-map stride-1 convs take dW from the padded image ({@link ConvWeightGrad}, default) or from col. */
+    private boolean dwFromPaddedImage = true;
+
+    /** Chooses dW's kernel for stride-1 convs on large maps: {@link ConvWeightGrad} (true) or im2col + GEMM. */
+    public void setWeightGradFromPaddedImage(boolean fromPaddedImage) { dwFromPaddedImage = fromPaddedImage; }
+
+    /**
+     * Chooses how a stride-1 conv's backward computes dX: {@code true} (the default) as a convolution of dY,
+     * {@code false} as col2im(Wᵀ · dY), the textbook form, kept for benchmarks (bench ConvBackwardAB) and tests.
+     */
+    public void setInputGradByConvolution(boolean byConvolution) { dxByConvolution = byConvolution; }
+
+    /** W'[C, O, K, K] = W[O, C, K, K] with in/out channels swapped and each kernel rotated by 180 degrees. */
+    static float[] flippedTransposed(float[] w, int O, int C, int K) {
+        float[] f = new float[w.length];
+        int KK = K * K;
+        for (int o = 0; o < O; o++) {
+            for (int c = 0; c < C; c++) {
+                int src = (o * C + c) * KK, dst = (c * O + o) * KK;
+                for (int k = 0; k < KK; k++) f[dst + KK - 1 - k] = w[src + k];
+            }
+        }
+        return f;
     }
 
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
@@ -191,12 +240,17 @@ public final class Conv2d implements Layer {
         Tensor dx = needsInputGrad ? new Tensor(x.shape) : null;
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
-        boolean needDW = !weight.frozen;
+        // A stride-1 conv on a large map takes dW from the padded image directly (ConvWeightGrad), not from col.
+        boolean dwShifted = !weight.frozen && dwFromPaddedImage && shiftedPanels(kernel, stride, padding, OHW);
+        if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, padding, weight.grad.data, 0);
+        boolean needDW = !weight.frozen && !dwShifted;
         float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
-        float[] dCol = direct || dx == null ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
+        boolean asConv = dx != null && inputGradAsConv();
+        float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
         // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
-        float[] dyG = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
-        for (int n0 = 0; n0 < N; n0 += G) {
+        boolean loop = needDW || (dx != null && !asConv);      // anything left for the per-group GEMMs
+        float[] dyG = G == 1 || !loop ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+        for (int n0 = 0; loop && n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), cols = g * OHW;
             float[] dy = dOut.data;
             int dyOff = n0 * O * OHW;
@@ -221,7 +275,7 @@ public final class Conv2d implements Layer {
                 Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, weight.grad.data, 0, CKK, true);
             }
             // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
-            if (dx == null) continue;
+            if (dx == null || asConv) continue;
             if (direct) {
                 Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
                         dx.data, n0 * CHW, OHW, false);
@@ -232,6 +286,8 @@ public final class Conv2d implements Layer {
                 }
             }
         }
+        // dX[N, C, H, W] = conv(dY, W') over the whole batch, through the forward's kernels (inputGradAsConv).
+        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx);
         if (bias != null && !bias.frozen) {
             for (int o = 0; o < O; o++) {
                 double s = 0;

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The forward's fast paths agree: several images per GEMM (small maps) == one image per GEMM, forward and
- * backward; panels from a padded copy ({@link minifig.kernels.ConvShifted}) == implicit im2col == the direct loops.
+ * backward; panels from a padded copy ({@link minifig.kernels.ConvShifted}) == implicit im2col == the direct loops;
+ * a stride-1 dX computed as a convolution of dY == its definition.
  */
 class Conv2dGroupTest {
     private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels;
@@ -85,6 +86,56 @@ class Conv2dGroupTest {
                 assertArrayEquals(implicit.data, shifted.data, 1e-5f, what);
             }
         }
+    }
+
+    /**
+     * dX and dW by the definition: dx[n, c, h, w] = sum of dy[n, o, oh, ow] * w[o, c, kh, kw] over oh*s - p + kh = h,
+     * dw[o, c, kh, kw] = sum of dy[n, o, oh, ow] * x[n, c, h, w] over the same.
+     */
+    private static Tensor[] referenceGrads(Tensor x, Tensor w, Tensor dy, int s, int p) {
+        int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+        int O = w.shape[0], K = w.shape[2], OH = dy.shape[2], OW = dy.shape[3];
+        Tensor dx = new Tensor(x.shape), dw = new Tensor(w.shape);
+        for (int n = 0; n < N; n++)
+            for (int o = 0; o < O; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    for (int ow = 0; ow < OW; ow++)
+                        for (int c = 0; c < C; c++)
+                            for (int kh = 0; kh < K; kh++)
+                                for (int kw = 0; kw < K; kw++) {
+                                    int h = oh * s - p + kh, ww = ow * s - p + kw;
+                                    if (h < 0 || h >= H || ww < 0 || ww >= W) continue;
+                                    float g = dy.data[((n * O + o) * OH + oh) * OW + ow];
+                                    int xi = ((n * C + c) * H + h) * W + ww, wi = ((o * C + c) * K + kh) * K + kw;
+                                    dx.data[xi] += g * w.data[wi];
+                                    dw.data[wi] += g * x.data[xi];
+                                }
+        return new Tensor[] {dx, dw};
+    }
+
+    /** Stride 1: dX as a convolution of dY, and dW from the padded image (both ConvShifted-sized maps), == definition. */
+    @Test
+    void strideOneGradientsEqualDefinition() {
+        // {N, C, H, O, K, pad}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
+        // the col2im path), a pointwise conv (its own direct path)
+        int[][] cfgs = {{2, 3, 7, 4, 3, 1}, {1, 2, 9, 5, 3, 0}, {2, 2, 5, 3, 3, 2}, {3, 2, 6, 3, 5, 2},
+                        {2, 3, 6, 2, 2, 1}, {2, 3, 5, 2, 1, 1}, {2, 4, 5, 3, 1, 0}};
+        for (int[] cfg : cfgs) {
+            for (int minPixels : new int[] {1, Integer.MAX_VALUE}) {      // ConvShifted, then implicit im2col
+                Conv2d.shiftedMinPixels = minPixels;
+                Random r = new Random(11);
+                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], 1, cfg[5], false, r);
+                assertEquals(cfg[5] <= cfg[4] - 1 && !(cfg[4] == 1 && cfg[5] == 0), conv.inputGradAsConv());
+                Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
+                Tensor dy = random(r, conv.forward(x, true).shape);
+                Tensor dx = conv.backward(dy);
+                Tensor[] want = referenceGrads(x, conv.weight.value, dy, 1, cfg[5]);
+                String what = java.util.Arrays.toString(cfg) + " minPixels=" + minPixels;
+                assertArrayEquals(want[0].data, dx.data, 1e-4f, what + " dx");
+                assertArrayEquals(want[1].data, conv.weight.grad.data, 1e-4f, what + " dw");
+            }
+        }
+        assertFalse(new Conv2d(2, 2, 3, 2, 1, false, new Random(1)).inputGradAsConv());   // strided: col2im
     }
 
     @Test

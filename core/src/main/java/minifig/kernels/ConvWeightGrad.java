@@ -1,0 +1,152 @@
+package minifig.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A stride-1 convolution's weight gradient dW += dY · colᵀ without building col and without transposing it.
+ * With the image zero-padded to [C, Hp, Wp] and dY laid on the same Wp-wide grid (zeros in the Wp - OW extra
+ * columns), every row of col is the padded image shifted by a constant ({@link ConvShifted}), so
+ *
+ * <pre>
+ *   dW[o, k] += sum over q of dyp[o, q] * xp[off(k) + q]        off(c, kh, kw) = c*Hp*Wp + kh*Wp + kw
+ * </pre>
+ *
+ * is a dot product of two contiguous runs. The usual GEMM would need B = colᵀ packed into NR-wide panels:
+ * a transpose, one scalar store per element (the im2col plus that transposed packing were ~10% of a
+ * ResNet-18 training step). Here the micro-kernel reads both operands as they lie: per 8 pixels it loads
+ * 3 rows of dY and 3 shifted rows of the image and keeps 3 x 3 vectors of partial sums (each lane sums
+ * every 8th pixel); the lanes are added up once per block of rows at the end of each image.
+ *
+ * <p>Blocking: a block of {@link #JB} row triples of the image (3*JB weight columns) runs over the pixels in
+ * chunks of {@link #QC}; within a chunk the dY chunk [O, QC] stays in L2 and each image triple's chunk in L1,
+ * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the row triples.
+ * {@link Im2colNaive} + {@link GemmNaive} are the specification the tests compare against.
+ */
+public final class ConvWeightGrad {
+    private ConvWeightGrad() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    /** Pixels per chunk (a multiple of V). */
+    static final int QC = 1024;
+    /** Image row triples per block. */
+    static final int JB = 8;
+
+    /** Shared per call: the padded image and dY on the padded grid, both rebuilt per image. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
+    /** Per thread: the partial sums of one block. */
+    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * dW[O, C*K*K] (from dwOff) += dY · colᵀ for x [N, C, H, W], dY [N, O, OH, OW], stride 1, zero padding
+     * {@code pad}. Runs on up to {@link Parallel#threads()} threads.
+     */
+    public static void accumulate(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int pad,
+                                  float[] dW, int dwOff) {
+        int Hp = H + 2 * pad, Wp = W + 2 * pad, OH = Hp - K + 1, OW = Wp - K + 1;
+        if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
+        int CKK = C * K * K, planeP = Hp * Wp;
+        int Q = OH * Wp, Qv = (Q + V - 1) / V * V;
+        int tilesM = (O + 2) / 3, tilesN = (CKK + 2) / 3;
+        // Row offsets of col in the padded image; rows past CKK repeat row 0 (their sums are dropped).
+        int[] off = ConvShifted.rowOffsets(C, K, Hp, Wp, tilesN * 3);
+        float[][] buf = BUFFERS.get();
+        // Reads run up to Qv - 1 past an offset; the slack keeps the last rows' reads inside the array.
+        int xpSize = C * planeP + K + V;
+        if (buf[0].length < xpSize) buf[0] = new float[xpSize];
+        if (buf[1].length < tilesM * 3 * Qv) buf[1] = new float[tilesM * 3 * Qv];
+        float[] xp = buf[0], dyp = buf[1];
+        Arrays.fill(dyp, 0, tilesM * 3 * Qv, 0f);          // extra columns, tail and rows past O stay zero
+        int blocks = (tilesN + JB - 1) / JB;
+        int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        for (int n = 0; n < N; n++) {
+            ConvShifted.padImage(x, n * C * H * W, C, H, W, pad, xp);
+            for (int o = 0; o < O; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    System.arraycopy(dy, ((n * O + o) * OH + oh) * OW, dyp, o * Qv + oh * Wp, OW);
+            Parallel.parallelFor(blocks, threads, (lo, hi) -> {
+                for (int b = lo; b < hi; b++) {
+                    int t0 = b * JB, t1 = Math.min(tilesN, t0 + JB);
+                    block(xp, off, t0, t1, dyp, tilesM, Qv, dW, dwOff, O, CKK);
+                }
+            });
+        }
+    }
+
+    /** Image row triples [t0, t1) against every dY row triple, all pixels; adds the sums into dW. */
+    private static void block(float[] xp, int[] off, int t0, int t1, float[] dyp, int tilesM, int Qv,
+                              float[] dW, int dwOff, int O, int CKK) {
+        int tiles = (t1 - t0) * tilesM;
+        float[][] pb = PARTIALS.get();
+        if (pb[0].length < tiles * 9 * V) pb[0] = new float[tiles * 9 * V];
+        float[] part = pb[0];
+        Arrays.fill(part, 0, tiles * 9 * V, 0f);
+        for (int q0 = 0; q0 < Qv; q0 += QC) {
+            int q1 = Math.min(Qv, q0 + QC);
+            for (int t = t0; t < t1; t++) {
+                int b0 = off[3 * t], b1 = off[3 * t + 1], b2 = off[3 * t + 2];
+                for (int i = 0; i < tilesM; i++) {
+                    kernel(dyp, 3 * i * Qv, Qv, xp, b0, b1, b2, q0, q1, part, (((t - t0) * tilesM) + i) * 9 * V);
+                }
+            }
+        }
+        // Lanes -> dW. Partial r = 3*ri + rj of tile (t, i) holds row o = 3i + ri, column k = 3t + rj.
+        for (int t = t0; t < t1; t++) {
+            for (int i = 0; i < tilesM; i++) {
+                int p = (((t - t0) * tilesM) + i) * 9 * V;
+                for (int ri = 0; ri < 3; ri++) {
+                    int o = 3 * i + ri;
+                    for (int rj = 0; rj < 3; rj++) {
+                        int k = 3 * t + rj, s = p + (3 * ri + rj) * V;
+                        if (o >= O || k >= CKK) continue;
+                        float sum = 0f;
+                        for (int l = 0; l < V; l++) sum += part[s + l];
+                        dW[dwOff + o * CKK + k] += sum;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * part[p : p + 9V) += lane-wise sums over q in [q0, q1) of a[aOff + ri*lda + q] * b[bj + q], ri, rj in 0..2
+     * (partial 3*ri + rj). 9 accumulators + 3 dY vectors + 1 image vector fit the 16 AVX2 registers.
+     */
+    static void kernel(float[] a, int aOff, int lda, float[] b, int b0, int b1, int b2, int q0, int q1,
+                       float[] part, int p) {
+        FloatVector c00 = FloatVector.fromArray(S, part, p), c01 = FloatVector.fromArray(S, part, p + V);
+        FloatVector c02 = FloatVector.fromArray(S, part, p + 2 * V), c10 = FloatVector.fromArray(S, part, p + 3 * V);
+        FloatVector c11 = FloatVector.fromArray(S, part, p + 4 * V), c12 = FloatVector.fromArray(S, part, p + 5 * V);
+        FloatVector c20 = FloatVector.fromArray(S, part, p + 6 * V), c21 = FloatVector.fromArray(S, part, p + 7 * V);
+        FloatVector c22 = FloatVector.fromArray(S, part, p + 8 * V);
+        int a1 = aOff + lda, a2 = aOff + 2 * lda;
+        for (int q = q0; q < q1; q += V) {
+            FloatVector x0 = FloatVector.fromArray(S, a, aOff + q);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1 + q);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2 + q);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + q);
+            c00 = x0.fma(y, c00);
+            c10 = x1.fma(y, c10);
+            c20 = x2.fma(y, c20);
+            y = FloatVector.fromArray(S, b, b1 + q);
+            c01 = x0.fma(y, c01);
+            c11 = x1.fma(y, c11);
+            c21 = x2.fma(y, c21);
+            y = FloatVector.fromArray(S, b, b2 + q);
+            c02 = x0.fma(y, c02);
+            c12 = x1.fma(y, c12);
+            c22 = x2.fma(y, c22);
+        }
+        c00.intoArray(part, p);
+        c01.intoArray(part, p + V);
+        c02.intoArray(part, p + 2 * V);
+        c10.intoArray(part, p + 3 * V);
+        c11.intoArray(part, p + 4 * V);
+        c12.intoArray(part, p + 5 * V);
+        c20.intoArray(part, p + 6 * V);
+        c21.intoArray(part, p + 7 * V);
+        c22.intoArray(part, p + 8 * V);
+    }
+}
