@@ -113,7 +113,7 @@ class Conv2dGroupTest {
         return new Tensor[] {dx, dw};
     }
 
-    /** Stride 1: dX as a convolution of dY, and dW from the padded image (both ConvShifted-sized maps), == definition. */
+    /** Stride 1: dX as a convolution of dY, dW from the padded image, and the textbook forms, all == the definition. */
     @Test
     void strideOneGradientsEqualDefinition() {
         // {N, C, H, O, K, pad}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
@@ -121,16 +121,21 @@ class Conv2dGroupTest {
         int[][] cfgs = {{2, 3, 7, 4, 3, 1}, {1, 2, 9, 5, 3, 0}, {2, 2, 5, 3, 3, 2}, {3, 2, 6, 3, 5, 2},
                         {2, 3, 6, 2, 2, 1}, {2, 3, 5, 2, 1, 1}, {2, 4, 5, 3, 1, 0}};
         for (int[] cfg : cfgs) {
-            for (int minPixels : new int[] {1, Integer.MAX_VALUE}) {      // ConvShifted, then implicit im2col
+            // ConvShifted, then implicit im2col; then the textbook forms (col2im, dW from col) switched on
+            for (int variant = 0; variant < 3; variant++) {
+                int minPixels = variant == 1 ? Integer.MAX_VALUE : 1;
                 Conv2d.shiftedMinPixels = minPixels;
                 Random r = new Random(11);
                 Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], 1, cfg[5], false, r);
-                assertEquals(cfg[5] <= cfg[4] - 1 && !(cfg[4] == 1 && cfg[5] == 0), conv.inputGradAsConv());
+                boolean textbook = variant == 2;
+                conv.setInputGradByConvolution(!textbook);
+                conv.setWeightGradFromPaddedImage(!textbook);
+                assertEquals(!textbook && cfg[5] <= cfg[4] - 1 && !(cfg[4] == 1 && cfg[5] == 0), conv.inputGradAsConv());
                 Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
                 Tensor dy = random(r, conv.forward(x, true).shape);
                 Tensor dx = conv.backward(dy);
                 Tensor[] want = referenceGrads(x, conv.weight.value, dy, 1, cfg[5]);
-                String what = java.util.Arrays.toString(cfg) + " minPixels=" + minPixels;
+                String what = java.util.Arrays.toString(cfg) + " variant=" + variant;
                 assertArrayEquals(want[0].data, dx.data, 1e-4f, what + " dx");
                 assertArrayEquals(want[1].data, conv.weight.grad.data, 1e-4f, what + " dw");
             }
