@@ -2,6 +2,7 @@ package minifig.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -20,14 +21,15 @@ class ConvWeightGradTest extends KernelTestBase {
 
     @Test
     void equalsNaiveOverShapes() {
+        assertTrue(40 * 42 > ConvWeightGrad.QC && 17 * 9 > 3 * ConvWeightGrad.JB, "the shapes below must cover several chunks and blocks");
         Random r = new Random(5);
         // {N, C, O, H, W, K, pad}: 1x1 padded and not, 3x3 padded and not, 5x5, pad = K - 1, O and C*K*K not
-        // multiples of 3 (dropped edge sums), rows longer than one pixel chunk (30 x 31 > QC), more row triples
-        // than one block (C*9 = 153 > 3 * JB), a single output row, an odd channel count.
+        // multiples of 3 (dropped edge sums), rows longer than one pixel chunk (40 x 42 padded pixels > QC), more
+        // row triples than one block (C*9 = 153 > 3 * JB), a single output row, an odd channel count.
         int[][] configs = {
             {1, 2, 1, 7, 7, 1, 0}, {2, 3, 4, 5, 8, 1, 1}, {2, 3, 5, 7, 7, 3, 1}, {1, 4, 7, 13, 9, 3, 1},
             {3, 2, 3, 8, 5, 3, 0}, {1, 2, 2, 9, 11, 5, 2}, {1, 1, 8, 1, 30, 3, 1}, {2, 17, 6, 6, 5, 3, 1},
-            {1, 5, 64, 30, 31, 3, 1}, {1, 3, 3, 3, 3, 3, 2}, {2, 7, 11, 10, 6, 3, 1},
+            {1, 5, 64, 30, 31, 3, 1}, {1, 3, 3, 3, 3, 3, 2}, {2, 7, 11, 10, 6, 3, 1}, {1, 2, 4, 40, 40, 3, 1},
         };
         for (int threads = 1; threads <= 2; threads++) {
             Parallel.setThreads(threads);
