@@ -27,13 +27,23 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 JAR = os.path.join(ROOT, "bench/target/benchmarks.jar")
-JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"]
+# The ./minifig launcher's defaults on a machine with >= 8 GiB of RAM (keep the two equal): generational ZGC with
+# a 1 GiB soft heap target, which NetDriver raises while ZGC is busy (minifig.cli.HeapTarget, as the CLI does); see
+# the launcher's comment and docs/performance.md, "Heap flags".
+JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "-XX:+UseZGC", "-XX:InitialRAMPercentage=0.1",
+             "-XX:SoftMaxHeapSize=1g"]
 DEFAULT_CASES = ["resnet18_fwd:1", "resnet18_fwd:8", "resnet18_train:8", "resnet18_train:32",
                  "resnet50keras_fwd:8", "custom_fwd:32", "custom_train:32"]
 
 
+def jvm_flags(extra=()):
+    """JVM_FLAGS then extra; like the launcher, an -Xmx drops the soft target (the JVM refuses one above the cap)."""
+    xmx = any(f.startswith("-Xmx") for f in extra)
+    return [f for f in JVM_FLAGS if not (xmx and f.startswith("-XX:SoftMaxHeapSize="))] + list(extra)
+
+
 def java_cmd(jar, extra=()):
-    return [JAVA, *JVM_FLAGS, *extra, "-cp", jar, "minifig.bench.NetDriver"]
+    return [JAVA, *jvm_flags(extra), "-cp", jar, "minifig.bench.NetDriver"]
 
 
 TORCH_CMD = ["/usr/bin/python3", os.path.join(ROOT, "bench/pytorch_nets.py")]
@@ -104,8 +114,8 @@ def main():
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--ab", help="another benchmarks.jar to time as engine 'ours-ab' (A/B of a change)")
-    ap.add_argument("--rss-xmx", default="1536m",
-                    help="also measure our RSS with this -Xmx (the heap cap that still runs the step); '' to skip")
+    ap.add_argument("--rss-xmx", default="",
+                    help="also measure our RSS with this hard heap cap, e.g. 1200m (default: only the launcher's flags)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/performance.md"))
     ap.add_argument("--no-write", action="store_true")
     a = ap.parse_args()
@@ -151,7 +161,7 @@ def main():
                 t0 = time.perf_counter()
                 ours_kb = rss(java_cmd(JAR, opts), "resnet18_train", 32, t, a.rss_steps)
                 sec = time.perf_counter() - t0
-                label = " ".join(JVM_FLAGS[2:] + opts)
+                label = " ".join(jvm_flags(opts)[2:])
                 rss_rows.append((t, label, ours_kb, torch_kb, sec))
                 print(f"rss resnet18_train b32 t{t} ({label}): ours {ours_kb / 1024:.0f} MB in {sec:.0f} s, torch "
                       f"{'-' if torch_kb is None else f'{torch_kb / 1024:.0f} MB'}", flush=True)

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import minifig.cli.HeapTarget;
 import minifig.kernels.Parallel;
 
 /**
@@ -25,6 +26,7 @@ public final class NetDriver {
     private NetDriver() {}
 
     public static void main(String[] args) throws IOException {
+        HeapTarget.start();  // as the CLI does: the same heap policy as ./minifig
         if (args.length == 5 && args[0].equals("--rss")) {
             Parallel.setThreads(Integer.parseInt(args[3]));
             NetCase c = new NetCase(args[1], Integer.parseInt(args[2]));

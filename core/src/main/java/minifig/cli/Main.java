@@ -23,13 +23,19 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        HeapTarget.start();
         System.exit(run(args));
     }
 
     /** Runs the CLI and returns the exit status (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cl = commandLine();
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {  // an Error: picocli's exception handler never sees it
+            cl.getErr().println("error: " + userMessage(e));
+            return 2;
+        }
     }
 
     static CommandLine commandLine() {
@@ -56,7 +62,8 @@ public final class Main implements Runnable {
             if (t instanceof NoSuchFileException f) return f.getFile() + ": no such file";
             if (t instanceof AccessDeniedException f) return f.getFile() + ": permission denied";
             if (t instanceof OutOfMemoryError) {
-                return "out of memory; lower --batch-size or raise the heap (MINIFIG_JAVA_OPTS=-Xmx16g)";
+                return "out of memory (Java heap cap " + (Runtime.getRuntime().maxMemory() >> 20) + " MB); lower --batch-size "
+                        + "or raise the cap with MINIFIG_JAVA_OPTS=-Xmx16g (any size above it)";
             }
         }
         if (ex instanceof UncheckedIOException || ex instanceof IOException) return String.valueOf(ex.getMessage());

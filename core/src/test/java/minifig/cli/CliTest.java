@@ -126,4 +126,13 @@ class CliTest {
         assertTrue(r.err().startsWith("error: --data "), r.err());
         assertTrue(r.err().contains("nowhere"), r.err());
     }
+
+    @Test
+    void outOfMemoryIsOneLineNamingTheHeapOption() {
+        String msg = Main.userMessage(new RuntimeException("wrapped", new OutOfMemoryError("Java heap space")));
+        assertNotNull(msg);
+        assertFalse(msg.contains("\n"));
+        assertTrue(msg.contains("MINIFIG_JAVA_OPTS=-Xmx"), msg);
+        assertTrue(msg.contains((Runtime.getRuntime().maxMemory() >> 20) + " MB"), msg);
+    }
 }
