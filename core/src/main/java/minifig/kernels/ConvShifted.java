@@ -36,21 +36,26 @@ public final class ConvShifted {
         if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
         int CKK = C * K * K, planeP = Hp * Wp, cols = OH * Wp;
         int[] off = rowOffsets(C, K, Hp, Wp, CKK);
-        float[][] buf = BUFFERS.get();
-        // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
-        int padSize = C * planeP + NR + K;
-        if (buf[0].length < padSize) buf[0] = new float[padSize];
-        if (buf[1].length < O * cols) buf[1] = new float[O * cols];
-        float[] xp = buf[0], out = buf[1];
-        Panels panels = new Panels(xp, off);
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
-        for (int n = 0; n < N; n++) {
-            padImage(x, n * C * H * W, C, H, W, pad, xp);
-            GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
-            int yn = yOff + n * O * OH * OW;
-            for (int o = 0; o < O; o++)
-                for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * Wp, y, yn + (o * OH + oh) * OW, OW);
-        }
+        // With at least as many images as threads, each thread convolves whole images (its own padded copy and
+        // output buffer, the GEMM on that thread alone): the padding and output copies run in parallel too, and
+        // no panel is shared across cores. Fewer images: one at a time, the GEMM split over the threads.
+        Parallel.parallelFor(N, N >= Parallel.threads() ? N : 1, (lo, hi) -> {
+            float[][] buf = BUFFERS.get();
+            // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
+            int padSize = C * planeP + NR + K;
+            if (buf[0].length < padSize) buf[0] = new float[padSize];
+            if (buf[1].length < O * cols) buf[1] = new float[O * cols];
+            float[] xp = buf[0], out = buf[1];
+            Panels panels = new Panels(xp, off);
+            for (int n = lo; n < hi; n++) {
+                padImage(x, n * C * H * W, C, H, W, pad, xp);
+                GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
+                int yn = yOff + n * O * OH * OW;
+                for (int o = 0; o < O; o++)
+                    for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * Wp, y, yn + (o * OH + oh) * OW, OW);
+            }
+        });
     }
 
     /**

@@ -7,6 +7,7 @@ import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
 import minifig.kernels.Im2colPanels;
+import minifig.kernels.Parallel;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
@@ -160,22 +161,27 @@ public final class Conv2d implements Layer {
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
         boolean direct = G == 1 && pointwise;
-        float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
         // The weight is packed once and shared by every GEMM of the batch.
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);
-        for (int n0 = 0; n0 < N; n0 += G) {
-            int g = Math.min(G, N - n0), cols = g * OHW;
-            float[] c = out == null ? y.data : out;
-            int cOff = out == null ? n0 * O * OHW : 0;
-            GemmBlocked.BPanels col = direct ? GemmBlocked.matrix(false, x.data, n0 * CHW, OHW)
-                    : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, K, stride, pad);
-            GemmBlocked.DEFAULT.sgemm(a, cols, col, c, cOff, cols, false);
-            if (out != null) {
-                for (int i = 0; i < g; i++) {
-                    for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
+        // With at least as many groups as threads, each thread takes whole groups (GEMM on that thread alone,
+        // its own output buffer); fewer groups run one at a time with the GEMM split over the threads.
+        int groups = (N + G - 1) / G;
+        Parallel.parallelFor(groups, groups >= Parallel.threads() ? groups : 1, (lo, hi) -> {
+            float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+            for (int n0 = lo * G; n0 < Math.min(N, hi * G); n0 += G) {
+                int g = Math.min(G, N - n0), cols = g * OHW;
+                float[] c = out == null ? y.data : out;
+                int cOff = out == null ? n0 * O * OHW : 0;
+                GemmBlocked.BPanels col = direct ? GemmBlocked.matrix(false, x.data, n0 * CHW, OHW)
+                        : new Im2colPanels(x.data, n0 * CHW, g, C, H, W, K, stride, pad);
+                GemmBlocked.DEFAULT.sgemm(a, cols, col, c, cOff, cols, false);
+                if (out != null) {
+                    for (int i = 0; i < g; i++) {
+                        for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
+                    }
                 }
             }
-        }
+        });
     }
 
     /** Whether {@link #convolve} runs through {@link ConvShifted}: stride 1, not pointwise, a large enough map. */
