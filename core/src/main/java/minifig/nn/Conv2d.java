@@ -100,7 +100,10 @@ public final class Conv2d implements Layer {
     /** Output spatial size for an input of size {@code in} (one axis). */
     public int outSize(int in) { return Im2col.outSize(in, kernel, stride, padding); }
 
-    private boolean isPointwise() { return kernel == 1 && stride == 1 && padding == 0; }
+    private boolean isPointwise() { return pointwise(kernel, stride, padding); }
+
+    /** A 1x1, stride-1, unpadded conv: the image itself is its column matrix. */
+    static boolean pointwise(int K, int stride, int pad) { return K == 1 && stride == 1 && pad == 0; }
 
     /**
      * Output columns one GEMM should cover at least. A small feature map (layer3/4 of a ResNet: 14x14, 7x7)
@@ -151,7 +154,6 @@ public final class Conv2d implements Layer {
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
-        boolean pointwise = K == 1 && stride == 1 && pad == 0;
         if (shiftedPanels(K, stride, pad, OHW)) {
             ConvShifted.forward(w, O, x.data, N, C, H, W, K, pad, y.data, 0);
             return;
@@ -160,7 +162,7 @@ public final class Conv2d implements Layer {
         // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
-        boolean direct = G == 1 && pointwise;
+        boolean direct = G == 1 && pointwise(K, stride, pad);
         // The weight is packed once and shared by every GEMM of the batch.
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);
         // With at least as many groups as threads, each thread takes whole groups (GEMM on that thread alone,
@@ -186,11 +188,8 @@ public final class Conv2d implements Layer {
 
     /** Whether {@link #convolve} runs through {@link ConvShifted}: stride 1, not pointwise, a large enough map. */
     static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
-        return stride == 1 && !(K == 1 && pad == 0) && OHW >= shiftedMinPixels;
+        return stride == 1 && !pointwise(K, stride, pad) && OHW >= shiftedMinPixels;
     }
-
-    /** Whether this conv's forward reads its panels from a padded copy of each image ({@link #shiftedPanels}). */
-    boolean usesShiftedPanels(int OHW) { return shiftedPanels(kernel, stride, padding, OHW); }
 
     /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
     static int shiftedMinPixels = 784;

@@ -146,12 +146,12 @@ class Conv2dGroupTest {
     @Test
     void shiftedPanelsOnlyForStrideOneLargeMaps() {
         Conv2d.shiftedMinPixels = 784;
-        Random r = new Random(1);
-        assertTrue(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(56 * 56));    // layer1
-        assertTrue(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(28 * 28));    // layer2
-        assertFalse(new Conv2d(2, 2, 3, 1, 1, false, r).usesShiftedPanels(14 * 14));   // layer3: grouped implicit
-        assertFalse(new Conv2d(2, 2, 3, 2, 1, false, r).usesShiftedPanels(56 * 56));   // strided
-        assertFalse(new Conv2d(2, 2, 1, 1, 0, false, r).usesShiftedPanels(56 * 56));   // pointwise reads x itself
+        // (kernel, stride, padding, output pixels)
+        assertTrue(Conv2d.shiftedPanels(3, 1, 1, 56 * 56));    // layer1
+        assertTrue(Conv2d.shiftedPanels(3, 1, 1, 28 * 28));    // layer2
+        assertFalse(Conv2d.shiftedPanels(3, 1, 1, 14 * 14));   // layer3: grouped implicit
+        assertFalse(Conv2d.shiftedPanels(3, 2, 1, 56 * 56));   // strided
+        assertFalse(Conv2d.shiftedPanels(1, 1, 0, 56 * 56));   // pointwise reads x itself
     }
 
     @Test
