@@ -37,10 +37,9 @@ public final class ConvShifted {
         int CKK = C * K * K, planeP = Hp * Wp, cols = OH * Wp;
         int[] off = rowOffsets(C, K, Hp, Wp, CKK);
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
-        // With at least as many images as threads, each thread convolves whole images (its own padded copy and
-        // output buffer, the GEMM on that thread alone): the padding and output copies run in parallel too, and
-        // no panel is shared across cores. Fewer images: one at a time, the GEMM split over the threads.
-        Parallel.parallelFor(N, N >= Parallel.threads() ? N : 1, (lo, hi) -> {
+        // Whole images per thread when there are enough, each with its own padded copy and output buffer: the
+        // padding and output copies then run in parallel too.
+        Parallel.forEachWhole(N, (lo, hi) -> {
             float[][] buf = BUFFERS.get();
             // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
             int padSize = C * planeP + NR + K;

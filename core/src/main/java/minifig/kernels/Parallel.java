@@ -79,6 +79,15 @@ public final class Parallel {
     }
 
     /**
+     * Runs body over n independent items (images, image groups) with whole items per thread when there are at
+     * least as many items as threads; with fewer, runs [0, n) on the calling thread, where the kernels inside
+     * the body split each item over the threads instead.
+     */
+    public static void forEachWhole(int n, RangeBody body) {
+        parallelFor(n, n >= threads() ? n : 1, body);
+    }
+
+    /**
      * Runs body over [0, n) split into {@code parts} near-equal contiguous slices (capped at n and at
      * threads()), concurrently; returns when all are done. Exceptions in a slice are rethrown here.
      */

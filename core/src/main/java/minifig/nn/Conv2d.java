@@ -165,10 +165,9 @@ public final class Conv2d implements Layer {
         boolean direct = G == 1 && pointwise(K, stride, pad);
         // The weight is packed once and shared by every GEMM of the batch.
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);
-        // With at least as many groups as threads, each thread takes whole groups (GEMM on that thread alone,
-        // its own output buffer); fewer groups run one at a time with the GEMM split over the threads.
+        // Whole groups per thread when there are enough, each with its own output buffer (Workspace is per thread).
         int groups = (N + G - 1) / G;
-        Parallel.parallelFor(groups, groups >= Parallel.threads() ? groups : 1, (lo, hi) -> {
+        Parallel.forEachWhole(groups, (lo, hi) -> {
             float[] out = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
             for (int n0 = lo * G; n0 < Math.min(N, hi * G); n0 += G) {
                 int g = Math.min(G, N - n0), cols = g * OHW;

@@ -45,6 +45,34 @@ class ParallelTest extends KernelTestBase {
     }
 
     @Test
+    void forEachWholeSplitsOnlyWhenEveryThreadGetsAnItem() {
+        Parallel.setThreads(3);
+        // Fewer items than threads: one call on the caller, outside any parallel region (inner kernels split).
+        Set<String> calls = ConcurrentHashMap.newKeySet();
+        Parallel.forEachWhole(2, (lo, hi) -> {
+            assertFalse(Parallel.inParallelRegion());
+            calls.add(Thread.currentThread().getName() + ":" + lo + "-" + hi);
+        });
+        assertEquals(Set.of(Thread.currentThread().getName() + ":0-2"), calls);
+        // At least as many: whole items on three concurrent threads (each waits for the others), each index once.
+        AtomicIntegerArray hits = new AtomicIntegerArray(7);
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        CountDownLatch started = new CountDownLatch(3);
+        Parallel.forEachWhole(7, (lo, hi) -> {
+            threads.add(Thread.currentThread());
+            started.countDown();
+            try {
+                assertTrue(started.await(20, TimeUnit.SECONDS), "slices did not run concurrently");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+        });
+        assertEquals(3, threads.size());
+        for (int i = 0; i < 7; i++) assertEquals(1, hits.get(i));
+    }
+
+    @Test
     void nestedLoopsRunSeriallyInsideTheSlice() {
         Parallel.setThreads(2);
         AtomicIntegerArray hits = new AtomicIntegerArray(8 * 8);
