@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The vectorised elementwise kernels == the plain loops: bit-identical elementwise, sums within rounding. */
@@ -14,6 +15,14 @@ class ElementwiseTest {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = r.nextFloat() * 4 - 2;
         return x;
+    }
+
+    /** Naive and fast kernel each write into a copy of the same random array; the results must be bit-identical. */
+    private static void sameOutput(Random r, int len, String what, Consumer<float[]> naive, Consumer<float[]> fast) {
+        float[] want = random(r, len), got = want.clone();
+        naive.accept(want);
+        fast.accept(got);
+        assertArrayEquals(want, got, what);
     }
 
     @Test
@@ -28,22 +37,15 @@ class ElementwiseTest {
                 a[off + 2] = -0f;
             }
             String what = "n=" + n;
-            float[] want = random(r, a.length), got = want.clone();
-            ElementwiseNaive.relu(a, off, want, 1, n);
-            Elementwise.relu(a, off, got, 1, n);
-            assertArrayEquals(want, got, what);
-
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.reluBackward(a, b, want, off, n);
-            Elementwise.reluBackward(a, b, got, off, n);
-            assertArrayEquals(want, got, what);
-
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.add(a, b, want, off, n);
-            Elementwise.add(a, b, got, off, n);
-            assertArrayEquals(want, got, what);
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.relu(a, off, o, 1, n),
+                    o -> Elementwise.relu(a, off, o, 1, n));
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.reluBackward(a, b, o, off, n),
+                    o -> Elementwise.reluBackward(a, b, o, off, n));
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.add(a, b, o, off, n),
+                    o -> Elementwise.add(a, b, o, off, n));
 
             float[] c = random(r, a.length);
             float[] xhW = random(r, a.length), xhG = xhW.clone(), yW = random(r, a.length), yG = yW.clone();
@@ -56,28 +58,20 @@ class ElementwiseTest {
             assertArrayEquals(yW, yG, what);
 
             // The fused eval-mode passes == the two plain loops one after the other (NaN, 0 and -0 in a).
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.normalizeRelu(a, want, off, n, 0.3f, 1.7f, -0.9f, 0.2f);
-            Elementwise.normalizeRelu(a, got, off, n, 0.3f, 1.7f, -0.9f, 0.2f);
-            assertArrayEquals(want, got, what);
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.addRelu(a, b, want, off, n);
-            Elementwise.addRelu(a, b, got, off, n);
-            assertArrayEquals(want, got, what);
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.normalizeRelu(a, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f),
+                    o -> Elementwise.normalizeRelu(a, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f));
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.addRelu(a, b, o, off, n),
+                    o -> Elementwise.addRelu(a, b, o, off, n));
 
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.normalizeBackward(b, c, want, off, n, 1.3f, 0.05f, -0.2f);
-            Elementwise.normalizeBackward(b, c, got, off, n, 1.3f, 0.05f, -0.2f);
-            assertArrayEquals(want, got, what);
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.normalizeBackward(b, c, o, off, n, 1.3f, 0.05f, -0.2f),
+                    o -> Elementwise.normalizeBackward(b, c, o, off, n, 1.3f, 0.05f, -0.2f));
 
-            want = random(r, a.length);
-            got = want.clone();
-            ElementwiseNaive.scale(b, want, off, n, 0.6f);
-            Elementwise.scale(b, got, off, n, 0.6f);
-            assertArrayEquals(want, got, what);
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.scale(b, o, off, n, 0.6f),
+                    o -> Elementwise.scale(b, o, off, n, 0.6f));
         }
     }
 
