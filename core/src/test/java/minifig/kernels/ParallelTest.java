@@ -14,6 +14,16 @@ import org.junit.jupiter.api.Test;
 
 /** The shared pool: full coverage of the range, real concurrency, serial nesting, errors surface. */
 class ParallelTest extends KernelTestBase {
+    /** Counts this slice in and waits for the others: returns only if all slices run at the same time. */
+    private static void arriveAndWaitForAll(CountDownLatch started) {
+        started.countDown();
+        try {
+            assertTrue(started.await(20, TimeUnit.SECONDS), "slices did not run concurrently");
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void everyIndexRunsExactlyOnce() {
         Parallel.setThreads(3);
@@ -34,12 +44,7 @@ class ParallelTest extends KernelTestBase {
         Set<Thread> threads = ConcurrentHashMap.newKeySet();
         Parallel.parallelFor(3, (lo, hi) -> {
             threads.add(Thread.currentThread());
-            started.countDown();
-            try {
-                assertTrue(started.await(20, TimeUnit.SECONDS), "slices did not run concurrently");
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            arriveAndWaitForAll(started);
         });
         assertEquals(3, threads.size());
     }
@@ -60,12 +65,7 @@ class ParallelTest extends KernelTestBase {
         CountDownLatch started = new CountDownLatch(3);
         Parallel.forEachWhole(7, (lo, hi) -> {
             threads.add(Thread.currentThread());
-            started.countDown();
-            try {
-                assertTrue(started.await(20, TimeUnit.SECONDS), "slices did not run concurrently");
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            arriveAndWaitForAll(started);
             for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
         });
         assertEquals(3, threads.size());
