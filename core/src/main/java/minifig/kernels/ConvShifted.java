@@ -71,8 +71,13 @@ public final class ConvShifted {
 
     /** xp [C, H + 2 pad, W + 2 pad] = x [C, H, W] (from xOff) with a zero border. */
     static void padImage(float[] x, int xOff, int C, int H, int W, int pad, float[] xp) {
+        padChannels(x, xOff, 0, C, H, W, pad, xp);
+    }
+
+    /** {@link #padImage} for channels [c0, c1) only: xp's planes c0..c1-1 from x's. */
+    static void padChannels(float[] x, int xOff, int c0, int c1, int H, int W, int pad, float[] xp) {
         int Wp = W + 2 * pad, Hp = H + 2 * pad;
-        for (int c = 0; c < C; c++) {
+        for (int c = c0; c < c1; c++) {
             int p = c * Hp * Wp;
             Arrays.fill(xp, p, p + pad * Wp + pad, 0f);                          // top rows, left pad of row 0
             for (int h = 0; h < H; h++) {

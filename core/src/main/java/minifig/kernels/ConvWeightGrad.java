@@ -62,10 +62,16 @@ public final class ConvWeightGrad {
         int blocks = (tilesN + JB - 1) / JB;
         int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
         for (int n = 0; n < N; n++) {
-            ConvShifted.padImage(x, n * C * H * W, C, H, W, pad, xp);
-            for (int o = 0; o < O; o++)
-                for (int oh = 0; oh < OH; oh++)
-                    System.arraycopy(dy, ((n * O + o) * OH + oh) * OW, dyp, o * Qv + oh * Wp, OW);
+            // The copies split over the threads too: done by one thread while the others waited, they held two
+            // threads to 1.74x one at layer1 (1.91x split; docs/performance.md). Items [0, C) are image planes,
+            // [C, C+O) dY rows.
+            int xOff = n * C * H * W, dyOff = n * O * OH * OW;
+            Parallel.parallelFor(C + O, threads, (lo, hi) -> {
+                ConvShifted.padChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), H, W, pad, xp);
+                for (int o = Math.max(lo, C) - C; o < hi - C; o++)
+                    for (int oh = 0; oh < OH; oh++)
+                        System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * Qv + oh * Wp, OW);
+            });
             Parallel.parallelFor(blocks, threads, (lo, hi) -> {
                 for (int b = lo; b < hi; b++) {
                     int t0 = b * JB, t1 = Math.min(tilesN, t0 + JB);

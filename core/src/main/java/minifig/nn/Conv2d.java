@@ -118,6 +118,18 @@ public final class Conv2d implements Layer {
         return OHW >= groupColumns ? 1 : Math.max(1, Math.min(N, groupColumns / OHW));
     }
 
+    /**
+     * Images per GEMM in {@link #convolve}: {@link #groupSize}, made smaller when that leaves fewer groups than
+     * threads, so each thread takes whole groups (its own panels, no B packed twice) instead of splitting one
+     * GEMM's rows (layer3/layer4 at batch 8: one group of 8). A forward output does not depend on the grouping
+     * (each output's sum runs over C*K*K in the same order), so neither does it depend on the thread count;
+     * backward's dW, whose sums run over the group's columns, keeps {@link #groupSize}.
+     */
+    static int forwardGroupSize(int N, int OHW, int threads) {
+        int G = groupSize(N, OHW);
+        return (N + G - 1) / G < threads && N >= threads ? (N + threads - 1) / threads : G;
+    }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         Checks.nchw("Conv2d input", x, inChannels);
@@ -158,7 +170,7 @@ public final class Conv2d implements Layer {
             ConvShifted.forward(w, O, x.data, N, C, H, W, K, pad, y.data, 0);
             return;
         }
-        int G = groupSize(N, OHW);
+        int G = forwardGroupSize(N, OHW, Parallel.threads());
         // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.

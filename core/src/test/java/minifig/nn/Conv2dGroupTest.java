@@ -161,5 +161,34 @@ class Conv2dGroupTest {
         assertEquals(8, Conv2d.groupSize(8, 196));     // layer3 at batch 8: all in one GEMM
         assertEquals(32, Conv2d.groupSize(32, 49));    // layer4
         assertEquals(1, Conv2d.groupSize(1, 49));      // batch 1: nothing to group
+        // the forward gives every thread whole groups when there are enough images
+        assertEquals(4, Conv2d.forwardGroupSize(8, 196, 2));    // layer3 at batch 8: 2 groups of 4
+        assertEquals(8, Conv2d.forwardGroupSize(8, 196, 1));
+        assertEquals(16, Conv2d.forwardGroupSize(32, 49, 2));   // layer4 at batch 32
+        assertEquals(3, Conv2d.forwardGroupSize(5, 49, 2));     // 5 images: groups of 3 and 2
+        assertEquals(1, Conv2d.forwardGroupSize(32, 3136, 2));  // layer1: already one image per group
+        assertEquals(1, Conv2d.forwardGroupSize(1, 49, 2));     // fewer images than threads: the GEMM splits
+    }
+
+    @Test
+    void outputsAndGradientsDoNotDependOnTheThreadCount() {
+        // {N, C, H, O, K, stride, pad}: grouped 3x3 (the forward regroups at 2 and 3 threads), strided, pointwise
+        int[][] cfgs = {{8, 3, 5, 4, 3, 1, 1}, {5, 2, 6, 3, 3, 2, 1}, {6, 4, 4, 5, 1, 1, 0}};
+        int before = minifig.kernels.Parallel.threads();
+        try {
+            for (int[] cfg : cfgs) {
+                minifig.kernels.Parallel.setThreads(1);
+                Tensor[] one = run(Conv2d.groupColumns, cfg, false, 3);
+                for (int t : new int[] {2, 3}) {
+                    minifig.kernels.Parallel.setThreads(t);
+                    Tensor[] many = run(Conv2d.groupColumns, cfg, false, 3);
+                    for (int i = 0; i < 3; i++) {
+                        assertArrayEquals(one[i].data, many[i].data, 0f, java.util.Arrays.toString(cfg) + " tensor " + i + ", " + t + " threads");
+                    }
+                }
+            }
+        } finally {
+            minifig.kernels.Parallel.setThreads(before);
+        }
     }
 }

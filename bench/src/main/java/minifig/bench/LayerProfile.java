@@ -1,0 +1,184 @@
+package minifig.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Supplier;
+import minifig.kernels.Parallel;
+import minifig.nn.BatchNorm2d;
+import minifig.nn.Conv2d;
+import minifig.nn.GlobalAvgPool2d;
+import minifig.nn.Identity;
+import minifig.nn.Layer;
+import minifig.nn.Linear;
+import minifig.nn.MaxPool2d;
+import minifig.nn.ReLU;
+import minifig.nn.Residual;
+import minifig.tensor.Tensor;
+
+/**
+ * Where a ResNet-18 training step spends its time, layer by layer, at 1 and at 2 threads: each distinct layer
+ * of the network (with the input shape it sees there) runs a training forward and a backward, timed on its
+ * own, round after round with the thread counts interleaved in one process. A row's time is one call times
+ * the number of such layers in the network, so the rows add up to about one step; the "2t/1t" column shows
+ * which layers scale with the second thread and which do not.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.LayerProfile
+ * [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}. With {@code --conv-parts} only the convs
+ * are timed, each split into its forward, its weight gradient (dW, db) and its input gradient (dX); with
+ * {@code --eval} each layer runs an eval-mode forward only (inference; the network itself fuses BatchNorm and
+ * ReLU there, so those two rows overstate it).
+ */
+public final class LayerProfile {
+    private LayerProfile() {}
+
+    /** One distinct layer of the network: how many there are, what it is, and the input it sees. */
+    private record Row(String name, int count, Supplier<Layer> layer, int[] inShape, String part) {
+        Row(String name, int count, Supplier<Layer> layer, int[] inShape) { this(name, count, layer, inShape, "all"); }
+    }
+
+    public static void main(String[] args) {
+        int batch = 32, rounds = 5;
+        boolean parts = false, eval = false;
+        int[] threads = {1, 2};
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--conv-parts" -> parts = true;
+                case "--eval" -> eval = true;
+                case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (expected --batch N, --rounds R, --threads 1,2, --conv-parts, --eval)");
+            }
+        }
+        List<Row> rows = resnet18(batch);
+        if (parts) rows = convParts(rows);
+        Random r = new Random(1);
+        List<Runnable> prepare = new ArrayList<>(), timed = new ArrayList<>();
+        float[] sink = new float[1];
+        for (Row row : rows) {
+            Layer l = row.layer().get();
+            Tensor x = new Tensor(row.inShape()).uniform(r, 1);
+            Tensor dy = new Tensor(l.forward(x, true).shape).uniform(r, 1);
+            l.backward(dy);
+            Runnable fwd = () -> l.forward(x, true), bwd = () -> {
+                Tensor dx = l.backward(dy);
+                if (dx != null) sink[0] += dx.data[0];
+            };
+            if (eval) {
+                prepare.add(null);
+                timed.add(() -> sink[0] += l.forward(x, false).data[0]);
+                continue;
+            }
+            switch (row.part()) {
+                case "fwd" -> { prepare.add(null); timed.add(fwd); }
+                case "bwd" -> { prepare.add(fwd); timed.add(bwd); }
+                default -> { prepare.add(null); timed.add(() -> { fwd.run(); bwd.run(); }); }
+            }
+        }
+        double[][][] times = new double[rows.size()][threads.length][rounds];
+        for (int round = -1; round < rounds; round++) {          // round -1 warms the JIT up, untimed
+            for (int t = 0; t < threads.length; t++) {
+                Parallel.setThreads(threads[t]);
+                for (int i = 0; i < rows.size(); i++) {
+                    if (prepare.get(i) != null) prepare.get(i).run();
+                    long t0 = System.nanoTime();
+                    timed.get(i).run();
+                    long dt = System.nanoTime() - t0;
+                    if (round >= 0) times[i][t][round] = dt * 1e-6;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "ResNet-18 %s, batch %d, %s per layer, %d rounds (best / median ms)%n",
+                eval ? "inference" : "training step", batch, eval ? "eval-mode forward" : "forward + backward", rounds);
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-34s %3s", "layer (input)", "x"));
+        for (int t : threads) head.append(String.format(Locale.ROOT, " %17s", t + "t best / median"));
+        head.append(String.format(Locale.ROOT, " %14s", threads[0] + "t/" + threads[threads.length - 1] + "t best/med"));
+        System.out.println(head);
+        double[][] total = new double[threads.length][2];
+        for (int i = 0; i < rows.size(); i++) {
+            Row row = rows.get(i);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-34s %3d", row.name(), row.count()));
+            double[][] bm = new double[threads.length][];
+            for (int t = 0; t < threads.length; t++) {
+                double[] v = times[i][t].clone();
+                Arrays.sort(v);
+                bm[t] = new double[] {v[0] * row.count(), v[v.length / 2] * row.count()};
+                total[t][0] += bm[t][0];
+                total[t][1] += bm[t][1];
+                line.append(String.format(Locale.ROOT, " %8.1f /%7.1f", bm[t][0], bm[t][1]));
+            }
+            int last = threads.length - 1;
+            line.append(String.format(Locale.ROOT, " %6.2fx/%5.2fx", bm[0][0] / bm[last][0], bm[0][1] / bm[last][1]));
+            System.out.println(line);
+        }
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-34s %3s", "total", ""));
+        for (double[] tt : total) line.append(String.format(Locale.ROOT, " %8.1f /%7.1f", tt[0], tt[1]));
+        int last = threads.length - 1;
+        line.append(String.format(Locale.ROOT, " %6.2fx/%5.2fx", total[0][0] / total[last][0], total[0][1] / total[last][1]));
+        System.out.println(line);
+        if (Float.isNaN(sink[0])) System.out.println("(NaN in the outputs)");
+    }
+
+    /** Each conv row as three: forward, backward with dW only (dX off), backward with dX only (weight frozen). */
+    private static List<Row> convParts(List<Row> rows) {
+        List<Row> out = new ArrayList<>();
+        for (Row row : rows) {
+            if (!(row.layer().get() instanceof Conv2d)) continue;
+            out.add(new Row(row.name() + " fwd", row.count(), row.layer(), row.inShape(), "fwd"));
+            out.add(new Row(row.name() + " dW", row.count(), () -> {
+                Conv2d c = (Conv2d) row.layer().get();
+                c.setNeedsInputGrad(false);
+                return c;
+            }, row.inShape(), "bwd"));
+            Conv2d probe = (Conv2d) row.layer().get();
+            if (!probe.needsInputGrad()) continue;     // the stem: no dX in training
+            out.add(new Row(row.name() + " dX", row.count(), () -> {
+                Conv2d c = (Conv2d) row.layer().get();
+                c.weight.frozen = true;
+                return c;
+            }, row.inShape(), "bwd"));
+        }
+        return out;
+    }
+
+    /** ResNet-18's distinct layers at {@code N} images of 224x224, with how often each occurs. */
+    private static List<Row> resnet18(int N) {
+        List<Row> rows = new ArrayList<>();
+        Random rng = new Random(7);
+        rows.add(new Row("stem conv 3->64 7x7/2 @224", 1, () -> {
+            Conv2d c = new Conv2d(3, 64, 7, 2, 3, false, rng);
+            c.setNeedsInputGrad(false);          // as in training: nobody needs the image's gradient
+            return c;
+        }, new int[] {N, 3, 224, 224}));
+        rows.add(new Row("bn 64 @112", 1, () -> new BatchNorm2d(64), new int[] {N, 64, 112, 112}));
+        rows.add(new Row("relu 64 @112", 1, ReLU::new, new int[] {N, 64, 112, 112}));
+        rows.add(new Row("maxpool 3x3/2 64 @112", 1, () -> new MaxPool2d(3, 2, 1), new int[] {N, 64, 112, 112}));
+        int[] widths = {64, 128, 256, 512};
+        int size = 56;
+        for (int s = 0; s < 4; s++) {
+            int C = widths[s], S = size;
+            if (s > 0) {
+                int in = widths[s - 1], inS = S * 2;
+                rows.add(new Row("conv " + in + "->" + C + " 3x3/2 @" + inS, 1,
+                        () -> new Conv2d(in, C, 3, 2, 1, false, rng), new int[] {N, in, inS, inS}));
+                rows.add(new Row("conv " + in + "->" + C + " 1x1/2 @" + inS, 1,
+                        () -> new Conv2d(in, C, 1, 2, 0, false, rng), new int[] {N, in, inS, inS}));
+            }
+            int convs = s == 0 ? 4 : 3, norms = s == 0 ? 4 : 5;
+            rows.add(new Row("conv " + C + "->" + C + " 3x3 @" + S, convs,
+                    () -> new Conv2d(C, C, 3, 1, 1, false, rng), new int[] {N, C, S, S}));
+            rows.add(new Row("bn " + C + " @" + S, norms, () -> new BatchNorm2d(C), new int[] {N, C, S, S}));
+            rows.add(new Row("relu " + C + " @" + S, 4, ReLU::new, new int[] {N, C, S, S}));
+            rows.add(new Row("residual add " + C + " @" + S, 2, () -> new Residual(new Identity(), null),
+                    new int[] {N, C, S, S}));
+            size /= 2;
+        }
+        rows.add(new Row("global avg pool 512 @7", 1, GlobalAvgPool2d::new, new int[] {N, 512, 7, 7}));
+        rows.add(new Row("fc 512->1000", 1, () -> new Linear(512, 1000, true, rng), new int[] {N, 512}));
+        return rows;
+    }
+}
