@@ -141,19 +141,75 @@ public final class Elementwise {
     }
 
     /**
-     * Eval-mode BatchNorm and the ReLU after it in one pass: y = max(g * ((x - mean) * scale) + b, 0) over
-     * [off, off+n), bit-identical to {@link #normalize} followed by {@link #relu}.
+     * BatchNorm and the ReLU after it in one pass: h = (x - mean) * scale (stored when xh is not null, in
+     * training), y = max(g * h + b, 0) over [off, off+n); bit-identical to {@link #normalize} followed by
+     * {@link #relu}.
      */
-    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
+    public static void normalizeRelu(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
         FloatVector zero = FloatVector.zero(S);
         int i = off, end = off + n;
         for (int bound = off + S.loopBound(n); i < bound; i += V) {
-            FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).mul(scale).mul(g).add(b);
+            FloatVector h = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
+            if (xh != null) h.intoArray(xh, i);
+            FloatVector v = h.mul(g).add(b);
             zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
         }
         for (; i < end; i++) {
-            float v = g * ((x[i] - mean) * scale) + b;
+            float h = (x[i] - mean) * scale;
+            if (xh != null) xh[i] = h;
+            float v = g * h + b;
             y[i] = v > 0f ? v : 0f;
+        }
+    }
+
+    /**
+     * The backward sums of a BatchNorm whose ReLU ran in the same forward pass ({@link #normalizeRelu}), over one
+     * channel run [off, off+n): with the ReLU's gradient dm = (g * h + b > 0) ? d : 0 recomputed from x-hat,
+     * sums[0] = sum of dm and sums[1] = sum of dm * h, the same sums as {@link #sum} / {@link #dot} of
+     * {@link #reluBackward}'s output (same blocks and lanes; only reduceLanes' unspecified order may differ). One read of d and h instead of a ReLU pass plus two sum passes.
+     */
+    public static void reluMaskedSums(float[] d, float[] h, int off, int n, float g, float b, double[] sums) {
+        FloatVector zero = FloatVector.zero(S);
+        double s = 0, t = 0;
+        int i = 0;
+        while (i + BLOCK <= n) {
+            FloatVector accS = FloatVector.zero(S), accT = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += V) {
+                FloatVector hv = FloatVector.fromArray(S, h, off + i + j);
+                FloatVector dm = zero.blend(FloatVector.fromArray(S, d, off + i + j), hv.mul(g).add(b).compare(VectorOperators.GT, 0f));
+                accS = accS.add(dm);
+                accT = dm.fma(hv, accT);
+            }
+            s += accS.reduceLanes(VectorOperators.ADD);
+            t += accT.reduceLanes(VectorOperators.ADD);
+            i += BLOCK;
+        }
+        for (; i < n; i++) {
+            float hi = h[off + i], dm = g * hi + b > 0f ? d[off + i] : 0f;
+            s += dm;
+            t += (double) dm * hi;
+        }
+        sums[0] = s;
+        sums[1] = t;
+    }
+
+    /**
+     * BatchNorm's input gradient through the ReLU fused after it: dx = k * (dm - meanD - h * meanDh) with
+     * dm = (g * h + b > 0) ? d : 0, over [off, off+n); bit-identical to {@link #reluBackward} then
+     * {@link #normalizeBackward}. With {@code statsFixed} (running statistics), dx = k * dm, as {@link #scale}.
+     */
+    public static void normalizeReluBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD,
+                                             float meanDh, float g, float b, boolean statsFixed) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = off, end = off + n;
+        for (int bound = off + S.loopBound(n); i < bound; i += V) {
+            FloatVector hv = FloatVector.fromArray(S, h, i);
+            FloatVector dm = zero.blend(FloatVector.fromArray(S, d, i), hv.mul(g).add(b).compare(VectorOperators.GT, 0f));
+            (statsFixed ? dm : dm.sub(meanD).sub(hv.mul(meanDh))).mul(k).intoArray(dx, i);
+        }
+        for (; i < end; i++) {
+            float dm = g * h[i] + b > 0f ? d[i] : 0f;
+            dx[i] = statsFixed ? k * dm : k * (dm - meanD - h[i] * meanDh);
         }
     }
 

@@ -45,9 +45,31 @@ public final class ElementwiseNaive {
         }
     }
 
-    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
-        normalize(x, null, y, off, n, mean, scale, g, b);
+    public static void normalizeRelu(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        normalize(x, xh, y, off, n, mean, scale, g, b);
         relu(y, off, y, off, n);
+    }
+
+    /** The ReLU's gradient (mask recomputed from x-hat as g * h + b > 0), then its sum and its dot with h. */
+    public static void reluMaskedSums(float[] d, float[] h, int off, int n, float g, float b, double[] sums) {
+        float[] dm = reluMaskedGradient(d, h, off, n, g, b);
+        sums[0] = sum(dm, off, n);
+        sums[1] = dot(dm, h, off, n);
+    }
+
+    public static void normalizeReluBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD,
+                                             float meanDh, float g, float b, boolean statsFixed) {
+        float[] dm = reluMaskedGradient(d, h, off, n, g, b);
+        if (statsFixed) scale(dm, dx, off, n, k);
+        else normalizeBackward(dm, h, dx, off, n, k, meanD, meanDh);
+    }
+
+    /** dm = (g * h + b > 0) ? d : 0 on [off, off+n) of a fresh array: the ReLU's backward from its recomputed input. */
+    private static float[] reluMaskedGradient(float[] d, float[] h, int off, int n, float g, float b) {
+        float[] y = new float[d.length], dm = new float[d.length];
+        for (int i = off; i < off + n; i++) y[i] = g * h[i] + b;
+        reluBackward(y, d, dm, off, n);
+        return dm;
     }
 
     public static void addRelu(float[] a, float[] b, float[] out, int off, int n) {

@@ -25,7 +25,7 @@ import minifig.tensor.Tensor;
  * num_batches_tracked is a scalar tensor (shape []) held as float here (exact up to 2^24 batches);
  * PyTorch stores it as int64, so weight writers must write it as int64 and readers convert.
  */
-public final class BatchNorm2d implements Layer, EvalReluFusion {
+public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFusion {
     public final int numFeatures;
     public final float eps, momentum;
     /** gamma, [C], initialised to 1; decay = false. */
@@ -38,10 +38,14 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
 
     private boolean frozenStats;
 
-    /** Cached by a training forward: the normalised input, 1/sqrt(var+eps) per channel, and the mode used. */
+    /**
+     * Cached by a training forward: the normalised input, 1/sqrt(var+eps) per channel, the mode used, and
+     * whether the following ReLU ran in the same pass (then backward receives the ReLU output's gradient and
+     * recomputes the ReLU's mask from x-hat: gamma * xhat + beta > 0).
+     */
     private Tensor xhat;
     private float[] invStd;
-    private boolean usedRunningStats;
+    private boolean usedRunningStats, reluFused;
 
     public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
 
@@ -71,6 +75,10 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
     /** Eval mode with the following ReLU in the same pass: y = max(gamma * xhat + beta, 0). */
     @Override
     public Tensor forwardEvalRelu(Tensor x) { return forward(x, false, true); }
+
+    /** Training mode with the following ReLU in the same pass; {@link #backward} then takes dL/d(ReLU output). */
+    @Override
+    public Tensor forwardTrainingRelu(Tensor x) { return forward(x, true, true); }
 
     private Tensor forward(Tensor x, boolean training, boolean relu) {
         Checks.nchw("BatchNorm2d input", x, numFeatures);
@@ -106,7 +114,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
                 // xhat = (x - mean) * inv, y = gamma * xhat + beta
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    if (relu) Elementwise.normalizeRelu(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
+                    if (relu) Elementwise.normalizeRelu(xs, xhs, ys, off, HW, mean, inv[c], g[c], b[c]);
                     else Elementwise.normalize(xs, xhs, ys, off, HW, mean, inv[c], g[c], b[c]);
                 }
             }
@@ -118,6 +126,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
             xhat = xh;
             invStd = inv;
             usedRunningStats = !batchStats;
+            reluFused = relu;
         }
         return y;
     }
@@ -131,21 +140,33 @@ public final class BatchNorm2d implements Layer, EvalReluFusion {
         double M = (double) N * HW;
         Tensor dx = new Tensor(xh.shape);
         float[] d = dOut.data, h = xh.data, dxs = dx.data, g = weight.value.data;
-        float[] inv = invStd;
+        float[] inv = invStd, b = bias.value.data;
+        boolean relu = reluFused;
         Parallel.RangeBody channels = (c0, c1) -> {
+            double[] sums = new double[2];
             for (int c = c0; c < c1; c++) {
                 double sumDy = 0, sumDyXh = 0;
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    sumDy += Elementwise.sum(d, off, HW);
-                    sumDyXh += Elementwise.dot(d, h, off, HW);
+                    if (relu) {
+                        // d is the ReLU output's gradient: these are the sums of the ReLU's input gradient
+                        Elementwise.reluMaskedSums(d, h, off, HW, g[c], b[c], sums);
+                        sumDy += sums[0];
+                        sumDyXh += sums[1];
+                    } else {
+                        sumDy += Elementwise.sum(d, off, HW);
+                        sumDyXh += Elementwise.dot(d, h, off, HW);
+                    }
                 }
                 if (!weight.frozen) weight.grad.data[c] += (float) sumDyXh;
                 if (!bias.frozen) bias.grad.data[c] += (float) sumDy;
                 float k = g[c] * inv[c];
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    if (usedRunningStats) {
+                    if (relu) {
+                        Elementwise.normalizeReluBackward(d, h, dxs, off, HW, k, (float) (sumDy / M),
+                                (float) (sumDyXh / M), g[c], b[c], usedRunningStats);
+                    } else if (usedRunningStats) {
                         Elementwise.scale(d, dxs, off, HW, k);                     // dx = k * dy
                     } else {
                         // dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): mean and variance depend on x.

@@ -12,10 +12,12 @@ import minifig.tensor.Tensor;
  * (torchvision: "downsample", whose children are "0" = conv and "1" = bn). A BasicBlock is then
  * {@code new Sequential().addInline(new Residual(main, downsample, "downsample")).add("relu", new ReLU())}.
  */
-public final class Residual implements Layer, EvalReluFusion {
+public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion {
     private final Layer main;
     private final Layer shortcut;       // null = identity
     private final String shortcutName;
+    /** Set by {@link #forwardTrainingRelu}: its output, the mask backward applies first; null otherwise. */
+    private Tensor reluOutput;
 
     public Residual(Layer main, Layer shortcut, String shortcutName) {
         if (main == null) throw new IllegalArgumentException("Residual: main branch is null");
@@ -42,7 +44,16 @@ public final class Residual implements Layer, EvalReluFusion {
     @Override
     public Tensor forwardEvalRelu(Tensor x) { return forward(x, false, true); }
 
+    /** Training mode with the following ReLU in the add's pass; {@link #backward} then takes dL/d(ReLU output). */
+    @Override
+    public Tensor forwardTrainingRelu(Tensor x) {
+        Tensor y = forward(x, true, true);
+        reluOutput = y;
+        return y;
+    }
+
     private Tensor forward(Tensor x, boolean training, boolean relu) {
+        if (training) reluOutput = null;
         Tensor a = main.forward(x, training);
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
         if (!a.sameShape(s)) {
@@ -58,6 +69,14 @@ public final class Residual implements Layer, EvalReluFusion {
 
     @Override
     public Tensor backward(Tensor dOut) {
+        if (reluOutput != null) {
+            // the fused ReLU's backward: dOut = y > 0 ? dOut : 0, from the output it cached
+            Tensor y = reluOutput, d = dOut, masked = new Tensor(y.shape);
+            reluOutput = null;
+            Checks.sameShape("Residual backward", y, d);
+            Elementwise.split(y.size(), (lo, hi) -> Elementwise.reluBackward(y.data, d.data, masked.data, lo, hi - lo));
+            dOut = masked;
+        }
         Tensor dMain = main.backward(dOut);
         Tensor dShort = shortcut == null ? dOut : shortcut.backward(dOut);
         Tensor dx = new Tensor(dMain.shape);

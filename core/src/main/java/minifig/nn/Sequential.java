@@ -60,13 +60,23 @@ public class Sequential extends Module {
 
     public int size() { return layers.size(); }
 
+    /** Set by a training forward: reluFusedAfter[i] when layer i ran the ReLU at i + 1 in its own pass. */
+    private boolean[] reluFusedAfter = new boolean[0];
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
+        if (training) reluFusedAfter = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            // Eval mode: "BatchNorm (or a residual add), ReLU" runs as one pass (EvalReluFusion).
-            if (!training && l instanceof EvalReluFusion f && i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU) {
+            boolean reluNext = i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
+            // "BatchNorm (or a residual add), ReLU" runs as one pass: EvalReluFusion in eval mode,
+            // TrainingReluFusion in training (backward then skips the ReLU, see below).
+            if (reluNext && !training && l instanceof EvalReluFusion f) {
                 x = f.forwardEvalRelu(x);
+                i++;
+            } else if (reluNext && training && l instanceof TrainingReluFusion f) {
+                x = f.forwardTrainingRelu(x);
+                reluFusedAfter[i] = true;
                 i++;
             } else {
                 x = l.forward(x, training);
@@ -77,7 +87,11 @@ public class Sequential extends Module {
 
     @Override
     public Tensor backward(Tensor dOut) {
-        for (int i = layers.size() - 1; i >= 0; i--) dOut = layers.get(i).backward(dOut);
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            // A ReLU that ran inside the layer before it has no cache of its own: that layer's backward covers it.
+            if (i > 0 && i - 1 < reluFusedAfter.length && reluFusedAfter[i - 1]) continue;
+            dOut = layers.get(i).backward(dOut);
+        }
         return dOut;
     }
 

@@ -2,6 +2,7 @@ package minifig.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.function.Consumer;
@@ -59,8 +60,33 @@ class ElementwiseTest {
 
             // The fused eval-mode passes == the two plain loops one after the other (NaN, 0 and -0 in a).
             sameOutput(r, a.length, what,
-                    o -> ElementwiseNaive.normalizeRelu(a, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f),
-                    o -> Elementwise.normalizeRelu(a, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f));
+                    o -> ElementwiseNaive.normalizeRelu(a, null, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f),
+                    o -> Elementwise.normalizeRelu(a, null, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f));
+            // ... and in training, x-hat stored too
+            float[] hW = random(r, a.length), hG = hW.clone();
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.normalizeRelu(a, hW, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f),
+                    o -> Elementwise.normalizeRelu(a, hG, o, off, n, 0.3f, 1.7f, -0.9f, 0.2f));
+            assertArrayEquals(hW, hG, what + " x-hat");
+            // The fused training backward (mask recomputed from x-hat; h = c has values on both sides of -b/g)
+            for (boolean fixed : new boolean[] {false, true}) {
+                sameOutput(r, a.length, what + " fixed=" + fixed,
+                        o -> ElementwiseNaive.normalizeReluBackward(b, c, o, off, n, 1.3f, 0.05f, -0.2f, 0.8f, -0.1f, fixed),
+                        o -> Elementwise.normalizeReluBackward(b, c, o, off, n, 1.3f, 0.05f, -0.2f, 0.8f, -0.1f, fixed));
+            }
+            double[] sW = new double[2], sG = new double[2];
+            ElementwiseNaive.reluMaskedSums(b, c, off, n, 0.8f, -0.1f, sW);
+            Elementwise.reluMaskedSums(b, c, off, n, 0.8f, -0.1f, sG);
+            assertEquals(sW[0], sG[0], 1e-5 * (1 + n), what + " masked sum");
+            assertEquals(sW[1], sG[1], 1e-5 * (1 + n), what + " masked dot");
+            // the same sums as the unfused kernels on the ReLU's output gradient, up to the order in which
+            // reduceLanes adds the lanes (unspecified: the interpreter and C2 differ in the last float bit)
+            float[] y = new float[a.length], dm = new float[a.length];
+            for (int i = off; i < off + n; i++) y[i] = 0.8f * c[i] - 0.1f;
+            Elementwise.reluBackward(y, b, dm, off, n);
+            assertEquals(Elementwise.sum(dm, off, n), sG[0], 1e-7 * (1 + n), what + " masked sum == sum(reluBackward)");
+            assertEquals(Elementwise.dot(dm, c, off, n), sG[1], 1e-7 * (1 + n), what + " masked dot == dot(reluBackward, h)");
+            if (n >= 255) assertTrue(sG[0] != 0.0 && sG[0] != Elementwise.sum(b, off, n), what + ": the mask must drop some");
             sameOutput(r, a.length, what,
                     o -> ElementwiseNaive.addRelu(a, b, o, off, n),
                     o -> Elementwise.addRelu(a, b, o, off, n));

@@ -131,9 +131,81 @@ class ResidualSequentialTest {
         randomStats(bn, r);
         Tensor y = new Tensor(3, 4, 5, 5).randn(r, 1.0);
         assertArrayEquals(new ReLU().forward(bn.forward(y, false), false).data, bn.forwardEvalRelu(y).data);
-        // Training keeps the separate layers (their caches feed backward): same output, and backward works.
+        // Training: same output, and backward works.
         Tensor trained = block.forward(x, true);
         assertEquals(x.shape[0], block.backward(new Tensor(trained.shape).fill(1f)).shape[0]);
+    }
+
+    @Test
+    void trainingFusesTheResidualAddWithItsReluBitForBit() {
+        Random r = new Random(22);
+        Conv2d convA = new Conv2d(3, 3, 3, 1, 1, true, new Random(5)), convB = new Conv2d(3, 3, 3, 1, 1, true, new Random(5));
+        Sequential fused = new Sequential(new Residual(convA, null), new ReLU());
+        Residual plain = new Residual(convB, null);
+        ReLU relu = new ReLU();
+        Tensor x = new Tensor(2, 3, 6, 7).randn(r, 1.0), dy = new Tensor(2, 3, 6, 7).randn(r, 1.0);
+        Tensor got = fused.forward(x, true), want = relu.forward(plain.forward(x, true), true);
+        assertArrayEquals(want.data, got.data);
+        assertArrayEquals(plain.backward(relu.backward(dy)).data, fused.backward(dy).data, "dx");
+        assertArrayEquals(convB.weight.grad.data, convA.weight.grad.data, "dW");
+        assertArrayEquals(convB.bias.grad.data, convA.bias.grad.data, "db");
+        long cut = 0;
+        for (float v : want.data) if (v == 0f) cut++;
+        assertTrue(cut > 0 && cut < want.size(), "the ReLU cut " + cut + " of " + want.size());
+        // an eval forward in between does not change what the training backward retraces
+        fused.forward(x, true);
+        fused.forward(x, false);
+        relu.forward(plain.forward(x, true), true);
+        assertArrayEquals(plain.backward(relu.backward(dy)).data, fused.backward(dy).data, "dx after an eval forward");
+    }
+
+    @Test
+    void trainingFusesBatchNormWithItsRelu() {
+        for (boolean frozenStats : new boolean[] {false, true}) {
+            Random r = new Random(21);
+            // Two copies of "BatchNorm, ReLU, BatchNorm" with the same parameters: one in a Sequential (the first
+            // pair fused), one run layer by layer. gamma/beta random so the ReLU cuts at different places per channel.
+            BatchNorm2d[] fusedBn = {new BatchNorm2d(5), new BatchNorm2d(5)}, plainBn = {new BatchNorm2d(5), new BatchNorm2d(5)};
+            for (int i = 0; i < 2; i++) {
+                randomStats(fusedBn[i], r);
+                for (int c = 0; c < 5; c++) {
+                    fusedBn[i].weight.value.data[c] = (float) r.nextGaussian();
+                    fusedBn[i].bias.value.data[c] = (float) r.nextGaussian() * 0.5f;
+                }
+                for (Tensor[] t : new Tensor[][] {{fusedBn[i].weight.value, plainBn[i].weight.value},
+                        {fusedBn[i].bias.value, plainBn[i].bias.value}, {fusedBn[i].runningMean, plainBn[i].runningMean},
+                        {fusedBn[i].runningVar, plainBn[i].runningVar}}) {
+                    System.arraycopy(t[0].data, 0, t[1].data, 0, t[0].size());
+                }
+                fusedBn[i].freezeStats(frozenStats);
+                plainBn[i].freezeStats(frozenStats);
+            }
+            Sequential seq = new Sequential(fusedBn[0], new ReLU(), fusedBn[1]);
+            ReLU relu = new ReLU();
+            Tensor x = new Tensor(3, 5, 7, 9).randn(r, 2.0), dy = new Tensor(3, 5, 7, 9).randn(r, 1.0);
+            // Same values; the tolerance only covers the lane order of the vector sums (reduceLanes' order is
+            // unspecified, and the interpreter and C2 differ in the last bit), not a different formula.
+            float tol = 1e-5f;
+            for (int step = 0; step < 2; step++) {     // twice: the running statistics move the same way too
+                Tensor got = seq.forward(x, true);
+                Tensor want = plainBn[1].forward(relu.forward(plainBn[0].forward(x, true), true), true);
+                assertArrayEquals(want.data, got.data, tol, "forward, frozen=" + frozenStats);
+                Tensor dxGot = seq.backward(dy);
+                Tensor dxWant = plainBn[0].backward(relu.backward(plainBn[1].backward(dy)));
+                assertArrayEquals(dxWant.data, dxGot.data, tol, "dx, frozen=" + frozenStats);
+                for (int i = 0; i < 2; i++) {
+                    assertArrayEquals(plainBn[i].weight.grad.data, fusedBn[i].weight.grad.data, tol, "dgamma " + i);
+                    assertArrayEquals(plainBn[i].bias.grad.data, fusedBn[i].bias.grad.data, tol, "dbeta " + i);
+                    assertArrayEquals(plainBn[i].runningMean.data, fusedBn[i].runningMean.data, tol, "running mean " + i);
+                    assertArrayEquals(plainBn[i].runningVar.data, fusedBn[i].runningVar.data, tol, "running var " + i);
+                }
+            }
+            // the ReLU really cut something, so the mask was exercised
+            Tensor h = plainBn[0].forward(x, false);
+            long cut = 0;
+            for (float v : h.data) if (v <= 0f) cut++;
+            assertTrue(cut > h.size() / 10 && cut < h.size() * 9 / 10, "ReLU cut " + cut + " of " + h.size());
+        }
     }
 
     @Test
