@@ -16,12 +16,13 @@ import minifig.nn.Linear;
 import minifig.nn.MaxPool2d;
 import minifig.nn.ReLU;
 import minifig.nn.Residual;
+import minifig.nn.Sequential;
 import minifig.tensor.Tensor;
 
 /**
  * Where a ResNet-18 training step spends its time, layer by layer, at 1 and at 2 threads: each distinct layer
- * of the network (with the input shape it sees there) runs a training forward and a backward, timed on its
- * own, round after round with the thread counts interleaved in one process. A row's time is one call times
+ * of the network (with the input shape it sees there; BatchNorm + ReLU and residual add + ReLU as the single
+ * passes the network runs them in) runs a training forward and a backward, timed on its own, round after round with the thread counts interleaved in one process. A row's time is one call times
  * the number of such layers in the network, so the rows add up to about one step; the "2t/1t" column shows
  * which layers scale with the second thread and which do not.
  *
@@ -154,8 +155,8 @@ public final class LayerProfile {
             c.setNeedsInputGrad(false);          // as in training: nobody needs the image's gradient
             return c;
         }, new int[] {N, 3, 224, 224}));
-        rows.add(new Row("bn 64 @112", 1, () -> new BatchNorm2d(64), new int[] {N, 64, 112, 112}));
-        rows.add(new Row("relu 64 @112", 1, ReLU::new, new int[] {N, 64, 112, 112}));
+        rows.add(new Row("bn+relu 64 @112", 1, () -> new Sequential(new BatchNorm2d(64), new ReLU()),
+                new int[] {N, 64, 112, 112}));
         rows.add(new Row("maxpool 3x3/2 64 @112", 1, () -> new MaxPool2d(3, 2, 1), new int[] {N, 64, 112, 112}));
         int[] widths = {64, 128, 256, 512};
         int size = 56;
@@ -168,13 +169,16 @@ public final class LayerProfile {
                 rows.add(new Row("conv " + in + "->" + C + " 1x1/2 @" + inS, 1,
                         () -> new Conv2d(in, C, 1, 2, 0, false, rng), new int[] {N, in, inS, inS}));
             }
-            int convs = s == 0 ? 4 : 3, norms = s == 0 ? 4 : 5;
+            // per stage: 2 blocks, each bn1+relu1 (one pass), bn2 alone, add+relu (one pass); stages 2-4 add a
+            // downsample's bn
+            int convs = s == 0 ? 4 : 3, norms = s == 0 ? 2 : 3;
             rows.add(new Row("conv " + C + "->" + C + " 3x3 @" + S, convs,
                     () -> new Conv2d(C, C, 3, 1, 1, false, rng), new int[] {N, C, S, S}));
-            rows.add(new Row("bn " + C + " @" + S, norms, () -> new BatchNorm2d(C), new int[] {N, C, S, S}));
-            rows.add(new Row("relu " + C + " @" + S, 4, ReLU::new, new int[] {N, C, S, S}));
-            rows.add(new Row("residual add " + C + " @" + S, 2, () -> new Residual(new Identity(), null),
+            rows.add(new Row("bn+relu " + C + " @" + S, 2, () -> new Sequential(new BatchNorm2d(C), new ReLU()),
                     new int[] {N, C, S, S}));
+            rows.add(new Row("bn " + C + " @" + S, norms, () -> new BatchNorm2d(C), new int[] {N, C, S, S}));
+            rows.add(new Row("residual add+relu " + C + " @" + S, 2,
+                    () -> new Sequential(new Residual(new Identity(), null), new ReLU()), new int[] {N, C, S, S}));
             size /= 2;
         }
         rows.add(new Row("global avg pool 512 @7", 1, GlobalAvgPool2d::new, new int[] {N, 512, 7, 7}));

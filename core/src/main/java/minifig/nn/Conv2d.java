@@ -21,7 +21,7 @@ import minifig.tensor.Tensor;
  *                                                         W viewed as [O, C*K*K]  (OIHW flat)
  * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input; on large
  *                                                         stride-1 maps read from a padded copy, {@link ConvWeightGrad};
- *                                                         computed as dWᵀ = col · dY[n]ᵀ when C*K*K >= O)
+ *                                                         computed as dWᵀ = col · dY[n]ᵀ for wide, shallow convs)
  *                        db  += row sums of dY[n]
  *                        dX[n] = col2im(Wᵀ · dY[n])       (stride 2, pointwise)
  *                             = conv(dY[n], W' rotated)   (stride 1: the forward's kernels, {@link #inputGradAsConv})
@@ -232,6 +232,11 @@ public final class Conv2d implements Layer {
      */
     public void setInputGradByConvolution(boolean byConvolution) { dxByConvolution = byConvolution; }
 
+    /** Whether backward computes dW as dWᵀ = col · dYᵀ (see there): C*K*K >= O and N*OH*OW >= C*K*K*O. */
+    static boolean transposedWeightGrad(int N, int OHW, int CKK, int O) {
+        return CKK >= O && (long) N * OHW >= (long) CKK * O;
+    }
+
     /** W'[C, O, K, K] = W[O, C, K, K] with in/out channels swapped and each kernel rotated by 180 degrees. */
     static float[] flippedTransposed(float[] w, int O, int C, int K) {
         float[] f = new float[w.length];
@@ -262,11 +267,13 @@ public final class Conv2d implements Layer {
         if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, padding, weight.grad.data, 0);
         boolean needDW = !weight.frozen && !dwShifted;
         float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
-        // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when C*K*K >= O (the stem, 3x3 convs on
-        // small maps, strided 3x3): the GEMM then packs col's rows as they lie and transposes only dY, the
-        // smaller operand, instead of packing colᵀ one scalar at a time. The stem's dW at batch 8 went from
-        // 88.7 to 65.7 ms; layer3/layer4 and the strided 3x3 measured 1.00-1.12x (docs/performance.md).
-        float[] dwT = needDW && CKK >= O ? Workspace.get(Workspace.DWT, CKK * O) : null;
+        // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's
+        // rows as they lie and transposes only dY, the smaller operand (C*K*K >= O), instead of packing colᵀ one
+        // scalar at a time; but dWᵀ must be cleared and added back, a cost of the weight's size, so the batch's
+        // columns must outnumber the weight's elements. That picks the stem (dW at batch 8: 75.3 -> 62.3 ms) and
+        // ResNet-50's wide 1x1 reductions (256 -> 64 at 56x56: 26.2 -> 21.9 ms), not layer3/layer4 or the
+        // strided 3x3 convs, which measured up to 1.3x slower this way at batch 8 (docs/performance.md).
+        float[] dwT = needDW && transposedWeightGrad(N, OHW, CKK, O) ? Workspace.get(Workspace.DWT, CKK * O) : null;
         if (dwT != null) java.util.Arrays.fill(dwT, 0, CKK * O, 0f);
         boolean asConv = dx != null && inputGradAsConv();
         float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);

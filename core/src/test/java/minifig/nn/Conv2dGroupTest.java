@@ -143,6 +143,33 @@ class Conv2dGroupTest {
         assertFalse(new Conv2d(2, 2, 3, 2, 1, false, new Random(1)).inputGradAsConv());   // strided: col2im
     }
 
+    /** dW through dWᵀ = col · dYᵀ (wide, shallow convs) and through dY · colᵀ == the definition, added onto existing values. */
+    @Test
+    void weightGradientInBothOrientationsEqualsDefinition() {
+        // {N, C, H, O, K, stride, pad, transposed?}: a stem-like 7x7/2, a wide 1x1 reduction, a strided 3x3 with
+        // a large batch (transposed), and a deep 3x3 and an expanding 1x1 (C*K*K < O) that keep dY · colᵀ
+        int[][] cfgs = {{4, 3, 25, 4, 7, 2, 3, 1}, {3, 12, 9, 4, 1, 1, 0, 1}, {12, 3, 9, 5, 3, 2, 1, 1},
+                        {2, 8, 5, 6, 3, 1, 1, 0}, {3, 2, 7, 5, 1, 1, 0, 0}};
+        for (int[] cfg : cfgs) {
+            Random r = new Random(13);
+            Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], cfg[5], cfg[6], false, r);
+            Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 2);
+            Tensor dy = random(r, conv.forward(x, true).shape);
+            int ohw = dy.shape[2] * dy.shape[3], ckk = cfg[1] * cfg[4] * cfg[4];
+            String what = java.util.Arrays.toString(cfg);
+            assertEquals(cfg[7] == 1, Conv2d.transposedWeightGrad(cfg[0], ohw, ckk, cfg[3]), what);
+            Tensor before = random(r, conv.weight.grad.shape);
+            System.arraycopy(before.data, 0, conv.weight.grad.data, 0, before.size());
+            conv.backward(dy);
+            Tensor[] want = referenceGrads(x, conv.weight.value, dy, cfg[5], cfg[6]);
+            for (int i = 0; i < before.size(); i++) want[1].data[i] += before.data[i];
+            assertArrayEquals(want[1].data, conv.weight.grad.data, 1e-4f, what + " dw");
+        }
+        assertTrue(Conv2d.transposedWeightGrad(8, 112 * 112, 147, 64));      // ResNet stem at batch 8
+        assertFalse(Conv2d.transposedWeightGrad(8, 49, 4608, 512));         // layer4 3x3 at batch 8
+        assertFalse(Conv2d.transposedWeightGrad(32, 196, 2304, 256));       // layer3 3x3 at batch 32
+    }
+
     @Test
     void shiftedPanelsOnlyForStrideOneLargeMaps() {
         Conv2d.shiftedMinPixels = 784;
