@@ -22,15 +22,15 @@ import minifig.tensor.Tensor;
 /**
  * Where a ResNet-18 training step spends its time, layer by layer, at 1 and at 2 threads: each distinct layer
  * of the network (with the input shape it sees there; BatchNorm + ReLU and residual add + ReLU as the single
- * passes the network runs them in) runs a training forward and a backward, timed on its own, round after round with the thread counts interleaved in one process. A row's time is one call times
- * the number of such layers in the network, so the rows add up to about one step; the "2t/1t" column shows
- * which layers scale with the second thread and which do not.
+ * passes the network runs them in) runs a training forward and a backward, timed on its own, round after
+ * round with the thread counts interleaved in one process. A row's time is one call times the number of such
+ * layers in the network, so the rows add up to about one step; the last column (one-thread time over
+ * two-thread time) shows which layers gain from the second thread and which do not.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.LayerProfile
  * [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}. With {@code --conv-parts} only the convs
  * are timed, each split into its forward, its weight gradient (dW, db) and its input gradient (dX); with
- * {@code --eval} each layer runs an eval-mode forward only (inference; the network itself fuses BatchNorm and
- * ReLU there, so those two rows overstate it).
+ * {@code --eval} each layer runs an eval-mode forward only (inference).
  */
 public final class LayerProfile {
     private LayerProfile() {}

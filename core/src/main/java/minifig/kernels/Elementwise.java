@@ -166,7 +166,8 @@ public final class Elementwise {
      * The backward sums of a BatchNorm whose ReLU ran in the same forward pass ({@link #normalizeRelu}), over one
      * channel run [off, off+n): with the ReLU's gradient dm = (g * h + b > 0) ? d : 0 recomputed from x-hat,
      * sums[0] = sum of dm and sums[1] = sum of dm * h, the same sums as {@link #sum} / {@link #dot} of
-     * {@link #reluBackward}'s output (same blocks and lanes; only reduceLanes' unspecified order may differ). One read of d and h instead of a ReLU pass plus two sum passes.
+     * {@link #reluBackward}'s output (same blocks and lanes; only reduceLanes' unspecified order may differ).
+     * One read of d and h instead of a ReLU pass plus two sum passes.
      */
     public static void reluMaskedSums(float[] d, float[] h, int off, int n, float g, float b, double[] sums) {
         FloatVector zero = FloatVector.zero(S);

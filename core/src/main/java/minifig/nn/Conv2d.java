@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import java.util.Arrays;
 import java.util.Random;
 import minifig.kernels.ConvShifted;
 import minifig.kernels.ConvWeightGrad;
@@ -274,7 +275,7 @@ public final class Conv2d implements Layer {
         // ResNet-50's wide 1x1 reductions (256 -> 64 at 56x56: 26.2 -> 21.9 ms), not layer3/layer4 or the
         // strided 3x3 convs, which measured up to 1.3x slower this way at batch 8 (docs/performance.md).
         float[] dwT = needDW && transposedWeightGrad(N, OHW, CKK, O) ? Workspace.get(Workspace.DWT, CKK * O) : null;
-        if (dwT != null) java.util.Arrays.fill(dwT, 0, CKK * O, 0f);
+        if (dwT != null) Arrays.fill(dwT, 0, CKK * O, 0f);
         boolean asConv = dx != null && inputGradAsConv();
         float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
         // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
