@@ -58,6 +58,15 @@ public final class Elementwise {
         for (; i < end; i++) out[i] = a[i] + b[i];
     }
 
+    /** dst[dstOff, dstOff+n) += src[srcOff, srcOff+n) (partial sums added into a total). */
+    public static void addTo(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += V) {
+            FloatVector.fromArray(S, dst, dstOff + i).add(FloatVector.fromArray(S, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) dst[dstOff + i] += src[srcOff + i];
+    }
+
     /** out[0, n) = max(a + b, 0): a residual add and the ReLU after it, as {@link #add} then {@link #relu}. */
     public static void addRelu(float[] a, float[] b, float[] out, int off, int n) {
         FloatVector zero = FloatVector.zero(S);

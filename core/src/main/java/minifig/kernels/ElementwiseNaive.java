@@ -72,6 +72,10 @@ public final class ElementwiseNaive {
         return dm;
     }
 
+    public static void addTo(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) dst[dstOff + i] += src[srcOff + i];
+    }
+
     public static void addRelu(float[] a, float[] b, float[] out, int off, int n) {
         add(a, b, out, off, n);
         relu(out, off, out, off, n);

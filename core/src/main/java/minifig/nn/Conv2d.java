@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Random;
 import minifig.kernels.ConvShifted;
 import minifig.kernels.ConvWeightGrad;
+import minifig.kernels.Elementwise;
 import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
@@ -267,7 +268,6 @@ public final class Conv2d implements Layer {
         boolean dwShifted = !weight.frozen && dwFromPaddedImage && shiftedPanels(kernel, stride, padding, OHW);
         if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, padding, weight.grad.data, 0);
         boolean needDW = !weight.frozen && !dwShifted;
-        float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
         // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's
         // rows as they lie and transposes only dY, the smaller operand (C*K*K >= O), instead of packing colᵀ one
         // scalar at a time; but dWᵀ must be cleared and added back, a cost of the weight's size, so the batch's
@@ -277,46 +277,63 @@ public final class Conv2d implements Layer {
         float[] dwT = needDW && transposedWeightGrad(N, OHW, CKK, O) ? Workspace.get(Workspace.DWT, CKK * O) : null;
         if (dwT != null) Arrays.fill(dwT, 0, CKK * O, 0f);
         boolean asConv = dx != null && inputGradAsConv();
-        float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
-        // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
         boolean loop = needDW || (dx != null && !asConv);      // anything left for the per-group GEMMs
-        float[] dyG = G == 1 || !loop ? null : Workspace.get(Workspace.OUT, O * G * OHW);
-        for (int n0 = 0; loop && n0 < N; n0 += G) {
-            int g = Math.min(G, N - n0), cols = g * OHW;
-            float[] dy = dOut.data;
-            int dyOff = n0 * O * OHW;
-            if (dyG != null) {
-                for (int i = 0; i < g; i++) {
-                    for (int o = 0; o < O; o++) System.arraycopy(dOut.data, ((n0 + i) * O + o) * OHW, dyG, o * cols + i * OHW, OHW);
-                }
-                dy = dyG;
-                dyOff = 0;
-            }
-            if (needDW) {
-                float[] b = x.data;
-                int bOff = n0 * CHW;
-                if (col != null) {
+        int groups = (N + G - 1) / G, WS = O * CKK;
+        // With several groups each one's dW goes to its own slot of `part`, and the slots are added in group
+        // order below: whole groups can then run on different threads and dW is the same sum for any thread
+        // count. A single group adds straight into dW (or dWᵀ), its GEMMs split over the threads.
+        float[] part = needDW && groups > 1 ? Workspace.get(Workspace.PART, groups * WS) : null;
+        float[] dwTarget = dwT != null ? dwT : weight.grad.data;
+        if (loop) Parallel.forEachWhole(groups, (lo, hi) -> {
+            float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
+            float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
+            // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
+            float[] dyG = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
+            for (int gi = lo; gi < hi; gi++) {
+                int n0 = gi * G, g = Math.min(G, N - n0), cols = g * OHW;
+                float[] dy = dOut.data;
+                int dyOff = n0 * O * OHW;
+                if (dyG != null) {
                     for (int i = 0; i < g; i++) {
-                        Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
+                        for (int o = 0; o < O; o++) System.arraycopy(dOut.data, ((n0 + i) * O + o) * OHW, dyG, o * cols + i * OHW, OHW);
                     }
-                    b = col;
-                    bOff = 0;
+                    dy = dyG;
+                    dyOff = 0;
                 }
-                // dW[O, CKK] += dY[O, cols] · col[CKK, cols]ᵀ, or dWᵀ[CKK, O] += col[CKK, cols] · dY[O, cols]ᵀ
-                if (dwT != null) Gemm.sgemm(false, true, CKK, O, cols, b, bOff, cols, dy, dyOff, cols, dwT, 0, O, true);
-                else Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, weight.grad.data, 0, CKK, true);
-            }
-            // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
-            if (dx == null || asConv) continue;
-            if (direct) {
-                Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
-                        dx.data, n0 * CHW, OHW, false);
-            } else {
-                Gemm.sgemm(true, false, CKK, cols, O, weight.value.data, 0, CKK, dy, dyOff, cols, dCol, 0, cols, false);
-                for (int i = 0; i < g; i++) {
-                    Im2col.col2im(dCol, i * OHW, C, H, W, kernel, kernel, stride, padding, dx.data, (n0 + i) * CHW, cols);
+                if (needDW) {
+                    float[] b = x.data;
+                    int bOff = n0 * CHW;
+                    if (col != null) {
+                        for (int i = 0; i < g; i++) {
+                            Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
+                        }
+                        b = col;
+                        bOff = 0;
+                    }
+                    float[] t = part != null ? part : dwTarget;
+                    int tOff = part != null ? gi * WS : 0;
+                    // dW[O, CKK] (+)= dY[O, cols] · col[CKK, cols]ᵀ, or dWᵀ[CKK, O] (+)= col[CKK, cols] · dY[O, cols]ᵀ
+                    if (dwT != null) Gemm.sgemm(false, true, CKK, O, cols, b, bOff, cols, dy, dyOff, cols, t, tOff, O, part == null);
+                    else Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, t, tOff, CKK, part == null);
+                }
+                // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
+                if (dx == null || asConv) continue;
+                if (direct) {
+                    Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
+                            dx.data, n0 * CHW, OHW, false);
+                } else {
+                    Gemm.sgemm(true, false, CKK, cols, O, weight.value.data, 0, CKK, dy, dyOff, cols, dCol, 0, cols, false);
+                    for (int i = 0; i < g; i++) {
+                        Im2col.col2im(dCol, i * OHW, C, H, W, kernel, kernel, stride, padding, dx.data, (n0 + i) * CHW, cols);
+                    }
                 }
             }
+        });
+        // dW (or dWᵀ) += the groups' slots, in group order for every element (the threads split the elements)
+        if (part != null) {
+            Elementwise.split(WS, (lo, hi) -> {
+                for (int gi = 0; gi < groups; gi++) Elementwise.addTo(part, gi * WS + lo, dwTarget, lo, hi - lo);
+            });
         }
         if (dwT != null) {
             // dW += (dWᵀ)ᵀ in blocks of 32 columns, so both sides are read and written in cache-line runs.

@@ -47,6 +47,9 @@ class ElementwiseTest {
             sameOutput(r, a.length, what,
                     o -> ElementwiseNaive.add(a, b, o, off, n),
                     o -> Elementwise.add(a, b, o, off, n));
+            sameOutput(r, a.length, what,
+                    o -> ElementwiseNaive.addTo(b, off + 1, o, 2, n),
+                    o -> Elementwise.addTo(b, off + 1, o, 2, n));
 
             float[] c = random(r, a.length);
             float[] xhW = random(r, a.length), xhG = xhW.clone(), yW = random(r, a.length), yG = yW.clone();

@@ -199,19 +199,27 @@ class Conv2dGroupTest {
 
     @Test
     void outputsAndGradientsDoNotDependOnTheThreadCount() {
-        // {N, C, H, O, K, stride, pad}: grouped 3x3 (the forward regroups at 2 and 3 threads), strided, pointwise
+        // {N, C, H, O, K, stride, pad}: grouped 3x3 (the forward regroups at 2 and 3 threads), strided, pointwise;
+        // each with all images in one group and with groups of 2 (backward: whole groups per thread, dW per group)
         int[][] cfgs = {{8, 3, 5, 4, 3, 1, 1}, {5, 2, 6, 3, 3, 2, 1}, {6, 4, 4, 5, 1, 1, 0}};
         int before = minifig.kernels.Parallel.threads();
         try {
             for (int[] cfg : cfgs) {
-                minifig.kernels.Parallel.setThreads(1);
-                Tensor[] one = run(Conv2d.groupColumns, cfg, false, 3);
-                for (int t : new int[] {2, 3}) {
-                    minifig.kernels.Parallel.setThreads(t);
-                    Tensor[] many = run(Conv2d.groupColumns, cfg, false, 3);
-                    for (int i = 0; i < 3; i++) {
-                        assertArrayEquals(one[i].data, many[i].data, 0f, java.util.Arrays.toString(cfg) + " tensor " + i + ", " + t + " threads");
+                int ohw = ((cfg[2] + 2 * cfg[6] - cfg[4]) / cfg[5] + 1) * ((cfg[2] + 1 + 2 * cfg[6] - cfg[4]) / cfg[5] + 1);
+                for (int groupColumns : new int[] {saved, 2 * ohw}) {
+                    minifig.kernels.Parallel.setThreads(1);
+                    Tensor[] one = run(groupColumns, cfg, false, 3);
+                    for (int t : new int[] {2, 3}) {
+                        minifig.kernels.Parallel.setThreads(t);
+                        Tensor[] many = run(groupColumns, cfg, false, 3);
+                        for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(one[i].data, many[i].data, 0f, java.util.Arrays.toString(cfg) + " groupColumns "
+                                    + groupColumns + " tensor " + i + ", " + t + " threads");
+                        }
                     }
+                    // and the same values as the textbook sums (per-group slots change only the rounding order)
+                    Tensor[] plain = run(Integer.MAX_VALUE / 2 + 1, cfg, false, 3);
+                    for (int i = 0; i < 3; i++) assertArrayEquals(plain[i].data, one[i].data, 1e-4f, "tensor " + i);
                 }
             }
         } finally {
