@@ -21,7 +21,15 @@ public final class ReLU implements Layer {
     public Tensor backward(Tensor dOut) {
         Tensor y = Checks.cached(output, "ReLU");
         output = null;      // released as soon as backward starts (see Layer: one forward, one backward)
-        Checks.sameShape("ReLU backward", y, dOut);
+        return gradientFromOutput("ReLU backward", y, dOut);
+    }
+
+    /**
+     * dx = y > 0 ? dOut : 0 for a ReLU output y: the ReLU's backward, also for a layer that ran the ReLU in its
+     * own pass (a fused residual add) and cached y; {@code what} names the caller in the shape error.
+     */
+    static Tensor gradientFromOutput(String what, Tensor y, Tensor dOut) {
+        Checks.sameShape(what, y, dOut);
         Tensor dx = new Tensor(y.shape);
         float[] ys = y.data, d = dOut.data, dxs = dx.data;
         Elementwise.split(ys.length, (lo, hi) -> Elementwise.reluBackward(ys, d, dxs, lo, hi - lo)); // dx = y > 0 ? d : 0

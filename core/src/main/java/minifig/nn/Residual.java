@@ -70,12 +70,9 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
     @Override
     public Tensor backward(Tensor dOut) {
         if (reluOutput != null) {
-            // the fused ReLU's backward: dOut = y > 0 ? dOut : 0, from the output it cached
-            Tensor y = reluOutput, d = dOut, masked = new Tensor(y.shape);
+            // the fused ReLU's backward, from the output it cached
+            dOut = ReLU.gradientFromOutput("Residual backward", reluOutput, dOut);
             reluOutput = null;
-            Checks.sameShape("Residual backward", y, d);
-            Elementwise.split(y.size(), (lo, hi) -> Elementwise.reluBackward(y.data, d.data, masked.data, lo, hi - lo));
-            dOut = masked;
         }
         Tensor dMain = main.backward(dOut);
         Tensor dShort = shortcut == null ? dOut : shortcut.backward(dOut);
