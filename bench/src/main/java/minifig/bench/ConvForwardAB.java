@@ -13,8 +13,8 @@ import minifig.kernels.Parallel;
 
 /**
  * Conv forward GEMMs with an explicit col matrix (im2col, then GEMM reads it back) vs implicit im2col
- * ({@link Im2colPanels}: B panels packed straight from the images) vs, for stride 1, B read unpacked from a
- * padded image ({@link ConvShifted}, which includes its padding copy and output copy), one thread, interleaved round after round
+ * ({@link Im2colPanels}: B panels packed straight from the images) vs B panels copied from a padded image,
+ * split into phases when strided ({@link ConvShifted}, which includes its padding copy and output copy), one thread, interleaved round after round
  * in one process next to the FMA peak, as {@link Interleaved} does for plain GEMMs; each case is reported by
  * its best round and its median.
  *
@@ -64,11 +64,9 @@ public final class ConvForwardAB {
             flops.add(fl);
             runs.add(() -> GemmBlocked.DEFAULT.sgemm(false, O, cols, CKK, w, 0, CKK,
                     new Im2colPanels(x, 0, G, C, H, H, K, s, p), out, 0, cols, false));
-            if (s == 1) {
-                names.add("shifted " + layer);
-                flops.add(fl);
-                runs.add(() -> ConvShifted.forward(w, O, x, G, C, H, H, K, p, out, 0));
-            }
+            names.add("shifted " + layer);
+            flops.add(fl);
+            runs.add(() -> ConvShifted.forward(w, O, x, G, C, H, H, K, s, p, out, 0));
         }
         report("case (G,C,H,K,stride,pad,O)", names, null, runs, flops, rounds);
         System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loop alive)", sink[0]));

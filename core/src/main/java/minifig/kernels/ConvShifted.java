@@ -5,14 +5,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Stride-1 convolution forward as a GEMM whose B panels are packed from a zero-padded copy of the image by
- * plain contiguous copies. With the image padded to [C, Hp, Wp], output pixel q = oh*Wp + ow (on a grid as
- * wide as the padded image; the last Wp - OW columns of each row are garbage and dropped) reads
+ * Convolution forward as a GEMM whose B panels are packed from a zero-padded copy of the image by plain
+ * contiguous copies. With the image padded to [C, Hp, Wp] (stride 1), output pixel q = oh*Wp + ow (on a grid
+ * as wide as the padded image; the last Wp - OW columns of each row are garbage and dropped) reads
  * {@code xpad[off(c, kh, kw) + q]} with {@code off = c*Hp*Wp + kh*Wp + kw}: every row of the col matrix is
  * the padded image shifted by a constant, so a panel row is one run of 24 floats, with none of
  * {@link Im2colPanels}' run, padding and row-boundary logic (that gather was a fifth of a ResNet-18 forward,
- * mostly at layer1/layer2, where only 64-128 weight rows reuse each packed panel). Reading B unpacked
- * straight from the copy in the micro-kernel was tried and was slower (unaligned loads from scattered rows).
+ * mostly at layer1/layer2, where only 64-128 weight rows reuse each packed panel). A strided conv gets the same
+ * form once the padded image is split into its stride x stride phases ({@link Grid}): the stem's 7x7/2 then
+ * packs its 147-row panels as copies too. Reading B unpacked straight from the copy in the micro-kernel was
+ * tried and was slower (unaligned loads from scattered rows).
  * The weights (A) are packed once per call ({@link GemmBlocked.PackedA}) and reused by every image.
  * docs/performance.md has the measurements; {@link Im2colNaive} + {@link GemmNaive} are the specification
  * the tests compare against.
@@ -27,55 +29,114 @@ public final class ConvShifted {
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     /**
-     * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) with stride 1 and zero padding {@code pad};
+     * Where a convolution's input lies for the shifted panels: the zero-padded image split into stride x stride
+     * phase planes, plane (c, a, b)[i][j] = xpad[c][i*s + a][j*s + b] (only phases a, b < min(s, K), the ones a
+     * kernel tap reads), each {@code hq} x {@code wq}. Tap (c, kh, kw) of output pixel (oh, ow) then reads
+     * plane (c, kh % s, kw % s) at row oh + kh / s, column ow + kw / s: with output pixels numbered on the
+     * planes' grid, q = oh*wq + ow, every row of the col matrix is one plane shifted by a constant
+     * ({@link #rowOffsets}), as for stride 1, where the single phase is the padded image itself. The last
+     * wq - OW columns of each grid row read past the image's edge: computed, then dropped.
+     */
+    record Grid(int C, int H, int W, int K, int stride, int pad, int OH, int OW, int phases, int hq, int wq) {
+        static Grid of(int C, int H, int W, int K, int stride, int pad) {
+            int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
+            if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
+            int reach = (K - 1) / stride;       // how far a tap reaches past its output pixel, in plane cells
+            return new Grid(C, H, W, K, stride, pad, OH, OW, Math.min(stride, K), OH + reach, OW + reach);
+        }
+
+        /** Floats per plane. */
+        int plane() { return hq * wq; }
+
+        /** Floats of the whole phase image [C, phases, phases, hq, wq]. */
+        int size() { return C * phases * phases * plane(); }
+
+        /** Output pixels on the grid (OH rows of wq, the extra columns included). */
+        int cols() { return OH * wq; }
+    }
+
+    /**
+     * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) with the given stride and zero padding {@code pad};
      * y (from yOff) is overwritten, no bias. Runs on up to {@link Parallel#threads()} threads.
      */
-    public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int pad,
+    public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
                                float[] y, int yOff) {
-        int Hp = H + 2 * pad, Wp = W + 2 * pad, OH = Hp - K + 1, OW = Wp - K + 1;
-        if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
-        int CKK = C * K * K, planeP = Hp * Wp, cols = OH * Wp;
-        int[] off = rowOffsets(C, K, Hp, Wp, CKK);
+        Grid g = Grid.of(C, H, W, K, stride, pad);
+        int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW, wq = g.wq;
+        int[] off = rowOffsets(g, CKK);
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
         // Whole images per thread when there are enough, each with its own padded copy and output buffer: the
         // padding and output copies then run in parallel too.
         Parallel.forEachWhole(N, (lo, hi) -> {
             float[][] buf = BUFFERS.get();
             // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
-            int padSize = C * planeP + NR + K;
+            int padSize = g.size() + NR + K;
             if (buf[0].length < padSize) buf[0] = new float[padSize];
             if (buf[1].length < O * cols) buf[1] = new float[O * cols];
             float[] xp = buf[0], out = buf[1];
             Panels panels = new Panels(xp, off);
             for (int n = lo; n < hi; n++) {
-                padImage(x, n * C * H * W, C, H, W, pad, xp);
+                copyChannels(x, n * C * H * W, 0, C, g, xp);
                 GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
                 int yn = yOff + n * O * OH * OW;
                 for (int o = 0; o < O; o++)
-                    for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * Wp, y, yn + (o * OH + oh) * OW, OW);
+                    for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * wq, y, yn + (o * OH + oh) * OW, OW);
             }
         });
     }
 
     /**
-     * Where each row (c, kh, kw) of the col matrix starts in the padded image [C, Hp, Wp]:
-     * c*Hp*Wp + kh*Wp + kw. Entries from C*K*K up to {@code length} stay 0 (row 0).
+     * Where each row (c, kh, kw) of the col matrix starts in the phase image of {@code g}: plane
+     * (c, kh % s, kw % s), shifted by kh / s rows and kw / s columns (for stride 1: c*Hp*Wp + kh*Wp + kw).
+     * Entries from C*K*K up to {@code length} stay 0 (row 0).
      */
-    static int[] rowOffsets(int C, int K, int Hp, int Wp, int length) {
+    static int[] rowOffsets(Grid g, int length) {
         int[] off = new int[length];
-        for (int c = 0, k = 0; c < C; c++)
-            for (int kh = 0; kh < K; kh++)
-                for (int kw = 0; kw < K; kw++) off[k++] = c * Hp * Wp + kh * Wp + kw;
+        int s = g.stride, P = g.phases;
+        for (int c = 0, k = 0; c < g.C; c++)
+            for (int kh = 0; kh < g.K; kh++)
+                for (int kw = 0; kw < g.K; kw++)
+                    off[k++] = ((c * P + kh % s) * P + kw % s) * g.plane() + kh / s * g.wq + kw / s;
         return off;
     }
 
-    /** xp [C, H + 2 pad, W + 2 pad] = x [C, H, W] (from xOff) with a zero border. */
-    static void padImage(float[] x, int xOff, int C, int H, int W, int pad, float[] xp) {
-        padChannels(x, xOff, 0, C, H, W, pad, xp);
+    /**
+     * Channels [c0, c1) of the phase image of {@code g} (planes of those channels only) from the image at
+     * x[xOff], zeros wherever a cell falls in the padding or past the image. Stride 1 is the padded copy.
+     */
+    static void copyChannels(float[] x, int xOff, int c0, int c1, Grid g, float[] xp) {
+        int s = g.stride, pad = g.pad, H = g.H, W = g.W, hq = g.hq, wq = g.wq, P = g.phases;
+        if (s == 1) {
+            padChannels(x, xOff, c0, c1, H, W, pad, xp);
+            return;
+        }
+        for (int c = c0; c < c1; c++) {
+            for (int a = 0; a < P; a++) {
+                for (int b = 0; b < P; b++) {
+                    int base = ((c * P + a) * P + b) * g.plane();
+                    // cells j with input column j*s + b - pad inside [0, W)
+                    int j0 = Math.min(wq, Math.max(0, ceilDiv(pad - b, s))), j1 = Math.max(j0, Math.min(wq, ceilDiv(W + pad - b, s)));
+                    for (int i = 0; i < hq; i++) {
+                        int d = base + i * wq, r = i * s + a - pad;
+                        if (r < 0 || r >= H) {
+                            Arrays.fill(xp, d, d + wq, 0f);
+                            continue;
+                        }
+                        Arrays.fill(xp, d, d + j0, 0f);
+                        for (int j = j0, src = xOff + (c * H + r) * W + j0 * s + b - pad; j < j1; j++, src += s) xp[d + j] = x[src];
+                        Arrays.fill(xp, d + j1, d + wq, 0f);
+                    }
+                }
+            }
+        }
     }
 
-    /** {@link #padImage} for channels [c0, c1) only: xp's planes c0..c1-1 from x's. */
-    static void padChannels(float[] x, int xOff, int c0, int c1, int H, int W, int pad, float[] xp) {
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+
+    /** The stride-1 layout: xp's planes [c0, c1) of [C, H + 2 pad, W + 2 pad] = x's planes with a zero border. */
+    private static void padChannels(float[] x, int xOff, int c0, int c1, int H, int W, int pad, float[] xp) {
         int Wp = W + 2 * pad, Hp = H + 2 * pad;
         for (int c = c0; c < c1; c++) {
             int p = c * Hp * Wp;

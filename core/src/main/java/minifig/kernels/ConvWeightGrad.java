@@ -5,23 +5,24 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A stride-1 convolution's weight gradient dW += dY · colᵀ without building col and without transposing it.
- * With the image zero-padded to [C, Hp, Wp] and dY laid on the same Wp-wide grid (zeros in the Wp - OW extra
- * columns), every row of col is the padded image shifted by a constant ({@link ConvShifted}), so
+ * A convolution's weight gradient dW += dY · colᵀ without building col and without transposing it. With the
+ * image laid out as {@link ConvShifted} does (zero-padded; for stride s split into s x s phase planes) and dY
+ * on the same grid (zeros in the extra columns), every row of col is that layout shifted by a constant, so
  *
  * <pre>
- *   dW[o, k] += sum over q of dyp[o, q] * xp[off(k) + q]        off(c, kh, kw) = c*Hp*Wp + kh*Wp + kw
+ *   dW[o, k] += sum over q of dyp[o, q] * xp[off(k) + q]        stride 1: off(c, kh, kw) = c*Hp*Wp + kh*Wp + kw
  * </pre>
  *
  * is a dot product of two contiguous runs. The usual GEMM would need B = colᵀ packed into NR-wide panels:
  * a transpose, one scalar store per element (the im2col plus that transposed packing were ~10% of a
  * ResNet-18 training step). Here the micro-kernel reads both operands as they lie: per 8 pixels it loads
  * 3 rows of dY and 3 shifted rows of the image and keeps 3 x 3 vectors of partial sums (each lane sums
- * every 8th pixel); the lanes are added up once per block of rows at the end of each image.
+ * every 8th pixel of every image); the lanes are added up once, at the end of the batch.
  *
  * <p>Blocking: a block of {@link #JB} row triples of the image (3*JB weight columns) runs over the pixels in
  * chunks of {@link #QC}; within a chunk the dY chunk [O, QC] stays in L2 and each image triple's chunk in L1,
- * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the row triples.
+ * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the row triples,
+ * so each partial sum has one owner and the result does not depend on the thread count.
  * {@link Im2colNaive} + {@link GemmNaive} are the specification the tests compare against.
  */
 public final class ConvWeightGrad {
@@ -34,74 +35,70 @@ public final class ConvWeightGrad {
     /** Image row triples per block. */
     static final int JB = 8;
 
-    /** Shared per call: the padded image and dY on the padded grid, both rebuilt per image. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
-    /** Per thread: the partial sums of one block. */
-    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Shared per call: the phase image and dY on its grid, both rebuilt per image, and the partial sums. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     /**
-     * dW[O, C*K*K] (from dwOff) += dY · colᵀ for x [N, C, H, W], dY [N, O, OH, OW], stride 1, zero padding
-     * {@code pad}. Runs on up to {@link Parallel#threads()} threads.
+     * dW[O, C*K*K] (from dwOff) += dY · colᵀ for x [N, C, H, W], dY [N, O, OH, OW], the given stride and zero
+     * padding {@code pad}. Runs on up to {@link Parallel#threads()} threads.
      */
-    public static void accumulate(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int pad,
+    public static void accumulate(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int stride, int pad,
                                   float[] dW, int dwOff) {
-        int Hp = H + 2 * pad, Wp = W + 2 * pad, OH = Hp - K + 1, OW = Wp - K + 1;
-        if (OH <= 0 || OW <= 0) throw new IllegalArgumentException("kernel " + K + " larger than the padded " + H + "x" + W + " image");
-        int CKK = C * K * K, planeP = Hp * Wp;
-        int Q = OH * Wp, Qv = (Q + V - 1) / V * V;
+        ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
+        int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq();
+        int Q = g.cols(), Qv = (Q + V - 1) / V * V;
         int tilesM = (O + 2) / 3, tilesN = (CKK + 2) / 3;
-        // Row offsets of col in the padded image; rows past CKK repeat row 0 (their sums are dropped).
-        int[] off = ConvShifted.rowOffsets(C, K, Hp, Wp, tilesN * 3);
+        // Row offsets of col in the phase image; rows past CKK repeat row 0 (their sums are dropped).
+        int[] off = ConvShifted.rowOffsets(g, tilesN * 3);
         float[][] buf = BUFFERS.get();
         // Reads run up to Qv - 1 past an offset; the slack keeps the last rows' reads inside the array.
-        int xpSize = C * planeP + K + V;
+        int xpSize = g.size() + K + V;
         if (buf[0].length < xpSize) buf[0] = new float[xpSize];
         if (buf[1].length < tilesM * 3 * Qv) buf[1] = new float[tilesM * 3 * Qv];
         float[] xp = buf[0], dyp = buf[1];
         Arrays.fill(dyp, 0, tilesM * 3 * Qv, 0f);          // extra columns, tail and rows past O stay zero
         int blocks = (tilesN + JB - 1) / JB;
         int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        int partSize = tilesN * tilesM * 9 * V;
+        if (buf[2].length < partSize) buf[2] = new float[partSize];
+        float[] part = buf[2];
+        Arrays.fill(part, 0, partSize, 0f);
         for (int n = 0; n < N; n++) {
             // The copies split over the threads too: done by one thread while the others waited, they held two
             // threads to 1.74x one at layer1 (1.91x split; docs/performance.md). Items [0, C) are image planes,
             // [C, C+O) dY rows.
             int xOff = n * C * H * W, dyOff = n * O * OH * OW;
             Parallel.parallelFor(C + O, threads, (lo, hi) -> {
-                ConvShifted.padChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), H, W, pad, xp);
+                ConvShifted.copyChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), g, xp);
                 for (int o = Math.max(lo, C) - C; o < hi - C; o++)
                     for (int oh = 0; oh < OH; oh++)
-                        System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * Qv + oh * Wp, OW);
+                        System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * Qv + oh * wq, OW);
             });
             Parallel.parallelFor(blocks, threads, (lo, hi) -> {
-                for (int b = lo; b < hi; b++) {
-                    int t0 = b * JB, t1 = Math.min(tilesN, t0 + JB);
-                    block(xp, off, t0, t1, dyp, tilesM, Qv, dW, dwOff, O, CKK);
-                }
+                for (int b = lo; b < hi; b++) sweep(xp, off, b * JB, Math.min(tilesN, (b + 1) * JB), dyp, tilesM, Qv, part);
             });
         }
+        // Lanes -> dW once per batch, not per image: on 28x28 maps (a few hundred pixels per image) the per-image
+        // reduction, a scalar pass over all partial sums, cost a tenth of the time (layer2 1.13x faster without).
+        Parallel.parallelFor(blocks, threads, (lo, hi) -> reduce(part, lo * JB, Math.min(tilesN, hi * JB), tilesM, dW, dwOff, O, CKK));
     }
 
-    /** Image row triples [t0, t1) against every dY row triple, all pixels; adds the sums into dW. */
-    private static void block(float[] xp, int[] off, int t0, int t1, float[] dyp, int tilesM, int Qv,
-                              float[] dW, int dwOff, int O, int CKK) {
-        int tiles = (t1 - t0) * tilesM;
-        float[][] pb = PARTIALS.get();
-        if (pb[0].length < tiles * 9 * V) pb[0] = new float[tiles * 9 * V];
-        float[] part = pb[0];
-        Arrays.fill(part, 0, tiles * 9 * V, 0f);
+    /** Image row triples [t0, t1) against every dY row triple, all pixels of one image: part += lane-wise sums. */
+    private static void sweep(float[] xp, int[] off, int t0, int t1, float[] dyp, int tilesM, int Qv, float[] part) {
         for (int q0 = 0; q0 < Qv; q0 += QC) {
             int q1 = Math.min(Qv, q0 + QC);
             for (int t = t0; t < t1; t++) {
                 int b0 = off[3 * t], b1 = off[3 * t + 1], b2 = off[3 * t + 2];
-                for (int i = 0; i < tilesM; i++) {
-                    kernel(dyp, 3 * i * Qv, Qv, xp, b0, b1, b2, q0, q1, part, (((t - t0) * tilesM) + i) * 9 * V);
-                }
+                for (int i = 0; i < tilesM; i++) kernel(dyp, 3 * i * Qv, Qv, xp, b0, b1, b2, q0, q1, part, (t * tilesM + i) * 9 * V);
             }
         }
-        // Lanes -> dW. Partial r = 3*ri + rj of tile (t, i) holds row o = 3i + ri, column k = 3t + rj.
+    }
+
+    /** dW += the lanes of the partial sums of row triples [t0, t1). Partial 3*ri + rj of tile (t, i) is dW[3i + ri, 3t + rj]. */
+    private static void reduce(float[] part, int t0, int t1, int tilesM, float[] dW, int dwOff, int O, int CKK) {
         for (int t = t0; t < t1; t++) {
             for (int i = 0; i < tilesM; i++) {
-                int p = (((t - t0) * tilesM) + i) * 9 * V;
+                int p = (t * tilesM + i) * 9 * V;
                 for (int ri = 0; ri < 3; ri++) {
                     int o = 3 * i + ri;
                     for (int rj = 0; rj < 3; rj++) {

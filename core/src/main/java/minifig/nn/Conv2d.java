@@ -19,10 +19,10 @@ import minifig.tensor.Tensor;
  * <pre>
  * forward, per image n:  col = im2col(x[n])              [C*K*K, OH*OW], never stored: the GEMM packs
  *                        y[n] = W · col (+ b)             its panels from x[n] ({@link Im2colPanels}), or
- *                                                         from a padded copy of x[n] ({@link ConvShifted})
+ *                                                         from a padded (phase) copy of x[n] ({@link ConvShifted})
  *                                                         W viewed as [O, C*K*K]  (OIHW flat)
  * backward, per image n: dW  += dY[n] · colᵀ              (col recomputed from the cached input; on large
- *                                                         stride-1 maps read from a padded copy, {@link ConvWeightGrad};
+ *                                                         maps read from a padded (phase) copy, {@link ConvWeightGrad};
  *                                                         computed as dWᵀ = col · dY[n]ᵀ for wide, shallow convs)
  *                        db  += row sums of dY[n]
  *                        dX[n] = col2im(Wᵀ · dY[n])       (stride 2, pointwise)
@@ -161,16 +161,16 @@ public final class Conv2d implements Layer {
     /**
      * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) without bias, y overwritten. The forward's
      * product, and the backward's dX of a stride-1 conv (see {@link #backward}), through the same kernels:
-     * stride-1 convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
-     * zero-padded copy of each image ({@link ConvShifted}: ResNet's layer1 and layer2, where packing B is a
-     * large share of the work because only 64-128 weight rows reuse each panel); the others through
-     * {@link Im2colPanels} (implicit im2col), G images per GEMM.
+     * convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
+     * zero-padded copy of each image, split into its stride x stride phases when strided ({@link ConvShifted}:
+     * ResNet's stem, layer1 and layer2, where packing B is a large share of the work because only 64-128 weight
+     * rows reuse each panel); the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
         if (shiftedPanels(K, stride, pad, OHW)) {
-            ConvShifted.forward(w, O, x.data, N, C, H, W, K, pad, y.data, 0);
+            ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
             return;
         }
         int G = forwardGroupSize(N, OHW, Parallel.threads());
@@ -200,12 +200,25 @@ public final class Conv2d implements Layer {
         });
     }
 
-    /** Whether {@link #convolve} runs through {@link ConvShifted}: stride 1, not pointwise, a large enough map. */
+    /**
+     * Whether {@link #convolve} runs through {@link ConvShifted}: a large enough map, not pointwise, and not a
+     * strided 1x1 (a downsample only subsamples, which the implicit panels' strided gather does as cheaply as the
+     * phase copy: 0.93x-1.13x in two runs, where the stem gained 1.14x-1.23x; docs/performance.md).
+     */
     static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
-        return stride == 1 && !pointwise(K, stride, pad) && OHW >= shiftedMinPixels;
+        return shiftedWeightGrad(K, stride, pad, OHW) && (stride == 1 || K > 1);
     }
 
-    /** Output pixels per image from which a stride-1 conv uses {@link ConvShifted}; package-private for tests. */
+    /**
+     * Whether backward takes dW from the padded (phase) image ({@link ConvWeightGrad}) instead of from col: a
+     * large enough map, not pointwise. Unlike the forward this includes the strided 1x1 downsamples, whose dW
+     * otherwise packs a transposed col (1.16x-1.20x faster this way).
+     */
+    static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW) {
+        return !pointwise(K, stride, pad) && OHW >= shiftedMinPixels;
+    }
+
+    /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
 
     /**
@@ -222,10 +235,10 @@ public final class Conv2d implements Layer {
     /** Whether stride-1 convs compute dX as a convolution of dY (default) or as col2im(Wᵀ · dY). */
     private boolean dxByConvolution = true;
 
-    /** Whether large-map stride-1 convs take dW from the padded image ({@link ConvWeightGrad}, default) or from col. */
+    /** Whether large-map convs take dW from the padded (phase) image ({@link ConvWeightGrad}, default) or from col. */
     private boolean dwFromPaddedImage = true;
 
-    /** Chooses dW's kernel for stride-1 convs on large maps: {@link ConvWeightGrad} (true) or im2col + GEMM. */
+    /** Chooses dW's kernel for convs on large maps: {@link ConvWeightGrad} (true) or im2col + GEMM. */
     public void setWeightGradFromPaddedImage(boolean fromPaddedImage) { dwFromPaddedImage = fromPaddedImage; }
 
     /**
@@ -264,9 +277,9 @@ public final class Conv2d implements Layer {
         Tensor dx = needsInputGrad ? new Tensor(x.shape) : null;
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
-        // A stride-1 conv on a large map takes dW from the padded image directly (ConvWeightGrad), not from col.
-        boolean dwShifted = !weight.frozen && dwFromPaddedImage && shiftedPanels(kernel, stride, padding, OHW);
-        if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, padding, weight.grad.data, 0);
+        // A conv on a large map takes dW from the padded (phase) image directly (ConvWeightGrad), not from col.
+        boolean dwShifted = !weight.frozen && dwFromPaddedImage && shiftedWeightGrad(kernel, stride, padding, OHW);
+        if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, stride, padding, weight.grad.data, 0);
         boolean needDW = !weight.frozen && !dwShifted;
         // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's
         // rows as they lie and transposes only dY, the smaller operand (C*K*K >= O), instead of packing colᵀ one

@@ -7,14 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The stride-1 weight gradient read from the padded image == naive im2col + naive GEMM (dY · colᵀ) per image. */
+/** The weight gradient read from the padded (phase) image == naive im2col + naive GEMM (dY · colᵀ) per image. */
 class ConvWeightGradTest extends KernelTestBase {
     /** The specification: dW += dY[n] · im2col(x[n])ᵀ for every image, with the naive kernels. */
-    private static void reference(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int pad, float[] dW, int off) {
-        int OH = Im2col.outSize(H, K, 1, pad), OW = Im2col.outSize(W, K, 1, pad), CKK = C * K * K, OHW = OH * OW;
+    private static void reference(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int s, int pad,
+                                  float[] dW, int off) {
+        int OH = Im2col.outSize(H, K, s, pad), OW = Im2col.outSize(W, K, s, pad), CKK = C * K * K, OHW = OH * OW;
         float[] col = new float[CKK * OHW];
         for (int n = 0; n < N; n++) {
-            Im2colNaive.im2col(x, n * C * H * W, C, H, W, K, K, 1, pad, col, 0);
+            Im2colNaive.im2col(x, n * C * H * W, C, H, W, K, K, s, pad, col, 0);
             GemmNaive.sgemm(false, true, O, CKK, OHW, dy, n * O * OHW, OHW, col, 0, OHW, dW, off, CKK, true);
         }
     }
@@ -25,24 +26,34 @@ class ConvWeightGradTest extends KernelTestBase {
         Random r = new Random(5);
         // {N, C, O, H, W, K, pad}: 1x1 padded and not, 3x3 padded and not, 5x5, pad = K - 1, O and C*K*K not
         // multiples of 3 (dropped edge sums), rows longer than one pixel chunk (40 x 42 padded pixels > QC), more
-        // row triples than one block (C*9 = 153 > 3 * JB), a single output row, an odd channel count.
+        // row triples than one block (C*9 = 153 > 3 * JB), a single output row, an odd channel count. Then strides
+        // (last field): the stem's 7x7/2 pad 3, 3x3/2 and 1x1/2 (phase (0, 0) only), an even kernel, stride 3 with
+        // K = 1, 2, 3, 5, sizes that leave a remainder under the stride, padding larger than the stride.
         int[][] configs = {
-            {1, 2, 1, 7, 7, 1, 0}, {2, 3, 4, 5, 8, 1, 1}, {2, 3, 5, 7, 7, 3, 1}, {1, 4, 7, 13, 9, 3, 1},
-            {3, 2, 3, 8, 5, 3, 0}, {1, 2, 2, 9, 11, 5, 2}, {1, 1, 8, 1, 30, 3, 1}, {2, 17, 6, 6, 5, 3, 1},
-            {1, 5, 64, 30, 31, 3, 1}, {1, 3, 3, 3, 3, 3, 2}, {2, 7, 11, 10, 6, 3, 1}, {1, 2, 4, 40, 40, 3, 1},
+            {1, 2, 1, 7, 7, 1, 0, 1}, {2, 3, 4, 5, 8, 1, 1, 1}, {2, 3, 5, 7, 7, 3, 1, 1}, {1, 4, 7, 13, 9, 3, 1, 1},
+            {3, 2, 3, 8, 5, 3, 0, 1}, {1, 2, 2, 9, 11, 5, 2, 1}, {1, 1, 8, 1, 30, 3, 1, 1}, {2, 17, 6, 6, 5, 3, 1, 1},
+            {1, 5, 64, 30, 31, 3, 1, 1}, {1, 3, 3, 3, 3, 3, 2, 1}, {2, 7, 11, 10, 6, 3, 1, 1}, {1, 2, 4, 40, 40, 3, 1, 1},
+            {2, 3, 8, 23, 22, 7, 3, 2}, {1, 6, 7, 12, 11, 3, 1, 2}, {2, 5, 4, 9, 10, 1, 0, 2}, {1, 3, 5, 10, 9, 2, 0, 2},
+            {1, 4, 3, 14, 13, 3, 1, 3}, {2, 2, 5, 11, 16, 5, 2, 3}, {1, 3, 2, 10, 8, 1, 1, 3}, {1, 2, 3, 9, 9, 2, 1, 3},
+            {1, 2, 5, 9, 8, 3, 4, 2}, {1, 20, 7, 44, 44, 3, 1, 2}, {1, 2, 4, 90, 90, 3, 1, 2},
         };
-        for (int threads = 1; threads <= 2; threads++) {
-            Parallel.setThreads(threads);
-            for (int[] c : configs) {
-                int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4], K = c[5], pad = c[6];
-                int OH = Im2col.outSize(H, K, 1, pad), OW = Im2col.outSize(W, K, 1, pad);
-                float[] x = random(r, N * C * H * W), dy = random(r, N * O * OH * OW);
-                // Both start from the same values and a 3-float offset: the kernel adds, it does not overwrite.
-                float[] start = random(r, 3 + O * C * K * K), want = start.clone(), got = start.clone();
-                reference(x, dy, N, C, H, W, O, K, pad, want, 3);
-                ConvWeightGrad.accumulate(x, dy, N, C, H, W, O, K, pad, got, 3);
+        for (int[] c : configs) {
+            int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4], K = c[5], pad = c[6], s = c[7];
+            int OH = Im2col.outSize(H, K, s, pad), OW = Im2col.outSize(W, K, s, pad);
+            float[] x = random(r, N * C * H * W), dy = random(r, N * O * OH * OW);
+            // Both start from the same values and a 3-float offset: the kernel adds, it does not overwrite.
+            float[] start = random(r, 3 + O * C * K * K), want = start.clone();
+            reference(x, dy, N, C, H, W, O, K, s, pad, want, 3);
+            float[] one = null;
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                float[] got = start.clone();
+                ConvWeightGrad.accumulate(x, dy, N, C, H, W, O, K, s, pad, got, 3);
                 assertEquals(start[0], got[0]);
-                assertArrayEquals(want, got, 2e-4f * (1 + OH * OW * N / 64f), java.util.Arrays.toString(c) + " threads=" + threads);
+                String what = java.util.Arrays.toString(c) + " threads=" + threads;
+                assertArrayEquals(want, got, 2e-4f * (1 + OH * OW * N / 64f), what);
+                if (one == null) one = got;
+                else assertArrayEquals(one, got, 0f, what + ": not bit-identical to one thread");
             }
         }
     }
@@ -52,11 +63,11 @@ class ConvWeightGradTest extends KernelTestBase {
         // A bigger call first leaves other values in the reused padded-image and dY buffers.
         Random r = new Random(8);
         float[] bigX = random(r, 2 * 6 * 20 * 20), bigDy = random(r, 2 * 9 * 20 * 20);
-        ConvWeightGrad.accumulate(bigX, bigDy, 2, 6, 20, 20, 9, 3, 1, new float[9 * 54], 0);
+        ConvWeightGrad.accumulate(bigX, bigDy, 2, 6, 20, 20, 9, 3, 1, 1, new float[9 * 54], 0);
         float[] x = random(r, 3 * 5 * 4), dy = random(r, 2 * 5 * 4);
         float[] want = new float[2 * 27], got = new float[2 * 27];
-        reference(x, dy, 1, 3, 5, 4, 2, 3, 1, want, 0);
-        ConvWeightGrad.accumulate(x, dy, 1, 3, 5, 4, 2, 3, 1, got, 0);
+        reference(x, dy, 1, 3, 5, 4, 2, 3, 1, 1, want, 0);
+        ConvWeightGrad.accumulate(x, dy, 1, 3, 5, 4, 2, 3, 1, 1, got, 0);
         assertArrayEquals(want, got, 1e-5f);
     }
 }

@@ -68,18 +68,20 @@ class Conv2dGroupTest {
 
     @Test
     void shiftedPanelsEqualImplicitAndReference() {
-        // {N, C, H, O, K, pad} at stride 1: 3x3 padded and not, 5x5, a padded 1x1 (not pointwise), rectangular maps
-        int[][] cfgs = {{2, 3, 7, 4, 3, 1}, {1, 2, 9, 5, 3, 0}, {3, 2, 6, 3, 5, 2}, {2, 3, 5, 2, 1, 1}};
+        // {N, C, H, O, K, pad, stride}: 3x3 padded and not, 5x5, a padded 1x1 (not pointwise), rectangular maps;
+        // strided: 7x7/2 pad 3 (the stem), 3x3/2, 1x1/2, 3x3/3
+        int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {3, 2, 6, 3, 5, 2, 1}, {2, 3, 5, 2, 1, 1, 1},
+                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3}};
         for (int[] cfg : cfgs) {
             for (boolean bias : new boolean[] {false, true}) {
                 Random r = new Random(7);
-                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], 1, cfg[5], bias, r);
+                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], cfg[6], cfg[5], bias, r);
                 Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
                 Conv2d.shiftedMinPixels = 1;
                 Tensor shifted = conv.forward(x, false);
                 Conv2d.shiftedMinPixels = Integer.MAX_VALUE;
                 Tensor implicit = conv.forward(x, false);
-                Tensor want = ConvReference.forward(x, conv.weight.value, bias ? conv.bias.value : null, 1, cfg[5]);
+                Tensor want = ConvReference.forward(x, conv.weight.value, bias ? conv.bias.value : null, cfg[6], cfg[5]);
                 String what = java.util.Arrays.toString(cfg) + " bias=" + bias;
                 assertArrayEquals(want.shape, shifted.shape, what);
                 assertArrayEquals(want.data, shifted.data, 1e-5f, what);
@@ -113,28 +115,32 @@ class Conv2dGroupTest {
         return new Tensor[] {dx, dw};
     }
 
-    /** Stride 1: dX as a convolution of dY, dW from the padded image, and the textbook forms, all == the definition. */
+    /**
+     * dX as a convolution of dY (stride 1), dW from the padded or phase image, and the textbook forms, all == the
+     * definition.
+     */
     @Test
-    void strideOneGradientsEqualDefinition() {
-        // {N, C, H, O, K, pad}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
-        // the col2im path), a pointwise conv (its own direct path)
-        int[][] cfgs = {{2, 3, 7, 4, 3, 1}, {1, 2, 9, 5, 3, 0}, {2, 2, 5, 3, 3, 2}, {3, 2, 6, 3, 5, 2},
-                        {2, 3, 6, 2, 2, 1}, {2, 3, 5, 2, 1, 1}, {2, 4, 5, 3, 1, 0}};
+    void gradientsEqualDefinitionInEveryForm() {
+        // {N, C, H, O, K, pad, stride}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
+        // the col2im path), a pointwise conv (its own direct path); strided: the stem's 7x7/2, 3x3/2, 1x1/2, 3x3/3
+        int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {2, 2, 5, 3, 3, 2, 1}, {3, 2, 6, 3, 5, 2, 1},
+                        {2, 3, 6, 2, 2, 1, 1}, {2, 3, 5, 2, 1, 1, 1}, {2, 4, 5, 3, 1, 0, 1},
+                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3}};
         for (int[] cfg : cfgs) {
             // ConvShifted, then implicit im2col; then the textbook forms (col2im, dW from col) switched on
             for (int variant = 0; variant < 3; variant++) {
                 int minPixels = variant == 1 ? Integer.MAX_VALUE : 1;
                 Conv2d.shiftedMinPixels = minPixels;
                 Random r = new Random(11);
-                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], 1, cfg[5], false, r);
+                Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], cfg[6], cfg[5], false, r);
                 boolean textbook = variant == 2;
                 conv.setInputGradByConvolution(!textbook);
                 conv.setWeightGradFromPaddedImage(!textbook);
-                assertEquals(!textbook && cfg[5] <= cfg[4] - 1 && !(cfg[4] == 1 && cfg[5] == 0), conv.inputGradAsConv());
+                assertEquals(!textbook && cfg[6] == 1 && cfg[5] <= cfg[4] - 1 && !(cfg[4] == 1 && cfg[5] == 0), conv.inputGradAsConv());
                 Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
                 Tensor dy = random(r, conv.forward(x, true).shape);
                 Tensor dx = conv.backward(dy);
-                Tensor[] want = referenceGrads(x, conv.weight.value, dy, 1, cfg[5]);
+                Tensor[] want = referenceGrads(x, conv.weight.value, dy, cfg[6], cfg[5]);
                 String what = java.util.Arrays.toString(cfg) + " variant=" + variant;
                 assertArrayEquals(want[0].data, dx.data, 1e-4f, what + " dx");
                 assertArrayEquals(want[1].data, conv.weight.grad.data, 1e-4f, what + " dw");
@@ -171,14 +177,21 @@ class Conv2dGroupTest {
     }
 
     @Test
-    void shiftedPanelsOnlyForStrideOneLargeMaps() {
+    void shiftedPanelsOnlyForLargeMaps() {
         Conv2d.shiftedMinPixels = 784;
         // (kernel, stride, padding, output pixels)
         assertTrue(Conv2d.shiftedPanels(3, 1, 1, 56 * 56));    // layer1
         assertTrue(Conv2d.shiftedPanels(3, 1, 1, 28 * 28));    // layer2
         assertFalse(Conv2d.shiftedPanels(3, 1, 1, 14 * 14));   // layer3: grouped implicit
-        assertFalse(Conv2d.shiftedPanels(3, 2, 1, 56 * 56));   // strided
+        assertTrue(Conv2d.shiftedPanels(7, 2, 3, 112 * 112));  // the stem, from its phase planes
+        assertTrue(Conv2d.shiftedPanels(3, 2, 1, 28 * 28));    // layer2's strided first conv
+        assertFalse(Conv2d.shiftedPanels(1, 2, 0, 28 * 28));   // its 1x1/2 downsample: implicit (a plain subsample)...
+        assertTrue(Conv2d.shiftedWeightGrad(1, 2, 0, 28 * 28)); // ...but dW from the phase image
+        assertTrue(Conv2d.shiftedWeightGrad(7, 2, 3, 112 * 112));
+        assertFalse(Conv2d.shiftedPanels(3, 2, 1, 14 * 14));   // layer3's: grouped implicit
+        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 14 * 14));
         assertFalse(Conv2d.shiftedPanels(1, 1, 0, 56 * 56));   // pointwise reads x itself
+        assertFalse(Conv2d.shiftedWeightGrad(1, 1, 0, 56 * 56));
     }
 
     @Test
