@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import minifig.kernels.Elementwise;
 import minifig.kernels.Im2col;
 import minifig.kernels.MaxPool;
 import minifig.tensor.Tensor;
@@ -60,7 +61,12 @@ public final class MaxPool2d implements Layer {
                     + " gradient values, got shape " + dOut.shapeString());
         }
         Tensor dx = new Tensor(inputShape);
-        for (int i = 0; i < arg.length; i++) dx.data[arg[i]] += dOut.data[i];
+        // Every output of plane (n, c) points into input plane (n, c), so whole planes split over the threads
+        // write disjoint parts of dx.
+        int planes = inputShape[0] * inputShape[1], per = arg.length / planes;
+        Elementwise.split(arg.length, (lo, hi) -> {
+            for (int i = lo / per * per, end = hi / per * per; i < end; i++) dx.data[arg[i]] += dOut.data[i];
+        });
         return dx;
     }
 }

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import minifig.kernels.Elementwise;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
@@ -105,15 +106,22 @@ public final class SGD {
                     velocity.put(p, vt);
                 }
                 float[] v = vt == null ? null : vt.data;
-                for (int i = 0; i < w.length; i++) {
-                    float d = wd != 0f ? grad[i] + wd * w[i] : grad[i];
-                    if (v != null) {
-                        v[i] = first ? d : v[i] * m + d;
-                        d = nesterov ? d + m * v[i] : v[i];
-                    }
-                    w[i] -= stepLr * d;
-                }
+                boolean firstStep = first;
+                // Each element's update is independent, so the threads split the big tensors without changing a bit.
+                Elementwise.split(w.length, (lo, hi) -> update(w, grad, v, lo, hi, wd, m, stepLr, firstStep));
             }
+        }
+    }
+
+    /** The update of elements [lo, hi) of one parameter (v null without momentum). */
+    private void update(float[] w, float[] grad, float[] v, int lo, int hi, float wd, float m, float stepLr, boolean first) {
+        for (int i = lo; i < hi; i++) {
+            float d = wd != 0f ? grad[i] + wd * w[i] : grad[i];
+            if (v != null) {
+                v[i] = first ? d : v[i] * m + d;
+                d = nesterov ? d + m * v[i] : v[i];
+            }
+            w[i] -= stepLr * d;
         }
     }
 

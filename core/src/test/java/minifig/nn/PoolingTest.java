@@ -35,6 +35,35 @@ class PoolingTest {
         assertArrayEquals(new float[] {1, 0, 0, 0}, p2.backward(new Tensor(new float[] {1}, 1, 1, 1, 1)).data);
     }
 
+    @Test
+    void maxPoolBackwardSplitOverThreadsScattersEveryGradientOnce() {
+        // Big enough to split (>= Elementwise.PARALLEL_MIN outputs), with 3 x 7 planes that do not divide evenly
+        // between the threads: each output gradient must land on its argmax exactly once at any thread count.
+        int saved = minifig.kernels.Parallel.threads();
+        try {
+            Random rng = new Random(3);
+            Tensor x = GradCheck.randn(rng, 3, 7, 125, 123);
+            Tensor[] dx = new Tensor[3];
+            for (int t = 1; t <= 3; t++) {
+                minifig.kernels.Parallel.setThreads(t);
+                MaxPool2d pool = new MaxPool2d(3, 2, 1);
+                Tensor y = pool.forward(x, true);
+                assertTrue(y.size() >= minifig.kernels.Elementwise.PARALLEL_MIN, "the backward must take the split path");
+                Tensor dy = GradCheck.randn(new Random(4), y.shape);
+                dx[t - 1] = pool.backward(dy);
+                // every output's gradient lands on one input: nothing lost, nothing added twice
+                double outSum = 0, inSum = 0;
+                for (float v : dy.data) outSum += v;
+                for (float v : dx[t - 1].data) inSum += v;
+                assertEquals(outSum, inSum, 1e-2, "threads " + t + ": gradient lost or duplicated");
+            }
+            assertArrayEquals(dx[0].data, dx[1].data, 0f, "2 threads");
+            assertArrayEquals(dx[0].data, dx[2].data, 0f, "3 threads");
+        } finally {
+            minifig.kernels.Parallel.setThreads(saved);
+        }
+    }
+
     @ParameterizedTest(name = "avg k={0} s={1} p={2} {3}x{4}")
     @CsvSource({"2, 2, 0, 6, 6", "3, 2, 1, 7, 6", "7, 7, 0, 7, 7", "3, 1, 1, 4, 5", "2, 1, 0, 3, 3"})
     void avgPoolGradients(int k, int s, int p, int h, int w) {
