@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocking: a block of {@link #JB} row triples of the image (3*JB weight columns) runs over the pixels in
  * chunks of {@link #QC}; within a chunk the dY chunk [O, QC] stays in L2 and each image triple's chunk in L1,
- * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the row triples,
- * so each partial sum has one owner and the result does not depend on the thread count.
+ * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the blocks (and
+ * the dY row triples when there are few blocks), so each partial sum has one owner and the result does not
+ * depend on the thread count.
  * {@link Im2colNaive} + {@link GemmNaive} are the specification the tests compare against.
  */
 public final class ConvWeightGrad {
@@ -58,6 +59,10 @@ public final class ConvWeightGrad {
         float[] xp = buf[0], dyp = buf[1];
         Arrays.fill(dyp, 0, tilesM * 3 * Qv, 0f);          // extra columns, tail and rows past O stay zero
         int blocks = (tilesN + JB - 1) / JB;
+        // Work items are blocks, each cut into mSplit ranges of dY row triples when there are few blocks (the
+        // stem's C*K*K = 147 makes 7, a 1x1/2 downsample's 64 makes 3): 7 or 3 items leave one of two threads idle
+        // for a seventh or a third of the time. Every partial sum still has one owner.
+        int mSplit = Math.min(tilesM, Math.max(1, (8 * Parallel.threads() + blocks - 1) / blocks)), items = blocks * mSplit;
         int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
         int partSize = tilesN * tilesM * 9 * V;
         if (buf[2].length < partSize) buf[2] = new float[partSize];
@@ -74,8 +79,12 @@ public final class ConvWeightGrad {
                     for (int oh = 0; oh < OH; oh++)
                         System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * Qv + oh * wq, OW);
             });
-            Parallel.parallelFor(blocks, threads, (lo, hi) -> {
-                for (int b = lo; b < hi; b++) sweep(xp, off, b * JB, Math.min(tilesN, (b + 1) * JB), dyp, tilesM, Qv, part);
+            Parallel.parallelFor(items, threads, (lo, hi) -> {
+                for (int it = lo; it < hi; it++) {
+                    int b = it / mSplit, m = it % mSplit;
+                    sweep(xp, off, b * JB, Math.min(tilesN, (b + 1) * JB), dyp, m * tilesM / mSplit, (m + 1) * tilesM / mSplit,
+                            tilesM, Qv, part);
+                }
             });
         }
         // Lanes -> dW once per batch, not per image: on 28x28 maps (a few hundred pixels per image) the per-image
@@ -83,13 +92,14 @@ public final class ConvWeightGrad {
         Parallel.parallelFor(blocks, threads, (lo, hi) -> reduce(part, lo * JB, Math.min(tilesN, hi * JB), tilesM, dW, dwOff, O, CKK));
     }
 
-    /** Image row triples [t0, t1) against every dY row triple, all pixels of one image: part += lane-wise sums. */
-    private static void sweep(float[] xp, int[] off, int t0, int t1, float[] dyp, int tilesM, int Qv, float[] part) {
+    /** Image row triples [t0, t1) against dY row triples [i0, i1), all pixels of one image: part += lane-wise sums. */
+    private static void sweep(float[] xp, int[] off, int t0, int t1, float[] dyp, int i0, int i1, int tilesM, int Qv,
+                              float[] part) {
         for (int q0 = 0; q0 < Qv; q0 += QC) {
             int q1 = Math.min(Qv, q0 + QC);
             for (int t = t0; t < t1; t++) {
                 int b0 = off[3 * t], b1 = off[3 * t + 1], b2 = off[3 * t + 2];
-                for (int i = 0; i < tilesM; i++) kernel(dyp, 3 * i * Qv, Qv, xp, b0, b1, b2, q0, q1, part, (t * tilesM + i) * 9 * V);
+                for (int i = i0; i < i1; i++) kernel(dyp, 3 * i * Qv, Qv, xp, b0, b1, b2, q0, q1, part, (t * tilesM + i) * 9 * V);
             }
         }
     }
