@@ -203,7 +203,7 @@ public final class Conv2d implements Layer {
     /**
      * Whether {@link #convolve} runs through {@link ConvShifted}: a large enough map, not pointwise, and not a
      * strided 1x1 (a downsample only subsamples, which the implicit panels' strided gather does as cheaply as the
-     * phase copy: 0.93x-1.13x in two runs, where the stem gained 1.14x-1.23x; docs/performance.md).
+     * phase copy: 0.93x-1.13x in three runs, where the stem gained 1.14x-1.38x; docs/performance.md).
      */
     static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
         return shiftedWeightGrad(K, stride, pad, OHW) && (stride == 1 || K > 1);
@@ -284,9 +284,10 @@ public final class Conv2d implements Layer {
         // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's
         // rows as they lie and transposes only dY, the smaller operand (C*K*K >= O), instead of packing colᵀ one
         // scalar at a time; but dWᵀ must be cleared and added back, a cost of the weight's size, so the batch's
-        // columns must outnumber the weight's elements. That picks the stem (dW at batch 8: 75.3 -> 62.3 ms) and
-        // ResNet-50's wide 1x1 reductions (256 -> 64 at 56x56: 26.2 -> 21.9 ms), not layer3/layer4 or the
-        // strided 3x3 convs, which measured up to 1.3x slower this way at batch 8 (docs/performance.md).
+        // columns must outnumber the weight's elements. That picks ResNet-50's wide 1x1 reductions (256 -> 64 at
+        // 56x56: 26.2 -> 21.9 ms) and the stem on maps too small for ConvWeightGrad (on 224x224 images it goes there:
+        // 75.3 -> 62.3 ms at batch 8 this way, 58.0 -> 44.3 ms from col there), not layer3/layer4 or the strided 3x3
+        // convs, which measured up to 1.3x slower this way at batch 8 (docs/performance.md).
         float[] dwT = needDW && transposedWeightGrad(N, OHW, CKK, O) ? Workspace.get(Workspace.DWT, CKK * O) : null;
         if (dwT != null) Arrays.fill(dwT, 0, CKK * O, 0f);
         boolean asConv = dx != null && inputGradAsConv();
