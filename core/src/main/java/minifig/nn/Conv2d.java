@@ -10,6 +10,7 @@ import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
 import minifig.kernels.Im2colPanels;
 import minifig.kernels.Parallel;
+import minifig.kernels.Winograd;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 
@@ -173,6 +174,10 @@ public final class Conv2d implements Layer {
             ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
             return;
         }
+        if (winograd(K, stride, pad, N, OHW)) {
+            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
+            return;
+        }
         int G = forwardGroupSize(N, OHW, Parallel.threads());
         // The col matrix [CKK, g*OHW] of g images side by side is never stored: the GEMM packs its panels
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
@@ -217,6 +222,25 @@ public final class Conv2d implements Layer {
     static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW) {
         return !pointwise(K, stride, pad) && OHW >= shiftedMinPixels;
     }
+
+    /**
+     * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv on a
+     * map too small for {@link ConvShifted} (ResNet's layer3 and layer4, forward and dX) with at least
+     * {@link #winogradMinPixels} output pixels over the batch, enough to pay for transforming the weight each call.
+     * Measured per conv, in one process (docs/performance.md): layer3 1.14-1.28x faster at batch 8 and 32, one and
+     * two threads; layer4 1.07-1.13x at batch 32 but 0.86-0.98x at batch 8 (392 pixels, the weight transform of
+     * 512 x 512 kernels dominates); on layer1/layer2's maps the transforms cost more than they save.
+     */
+    static boolean winograd(int K, int stride, int pad, int N, int OHW) {
+        return winogradEnabled && Winograd.applies(K, stride, pad) && OHW < shiftedMinPixels
+                && (long) N * OHW >= winogradMinPixels;
+    }
+
+    /** Output pixels over the batch from which {@link #winograd} applies; package-private for tests. */
+    static int winogradMinPixels = 1568;
+
+    /** Switches {@link Winograd} off (tests and benchmarks compare it with the im2col path). */
+    static boolean winogradEnabled = true;
 
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;

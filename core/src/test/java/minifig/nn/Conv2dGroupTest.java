@@ -23,6 +23,8 @@ class Conv2dGroupTest {
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
+        Conv2d.winogradEnabled = true;
+        Conv2d.winogradMinPixels = 1568;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -174,6 +176,39 @@ class Conv2dGroupTest {
         assertTrue(Conv2d.transposedWeightGrad(8, 112 * 112, 147, 64));      // ResNet stem at batch 8
         assertFalse(Conv2d.transposedWeightGrad(8, 49, 4608, 512));         // layer4 3x3 at batch 8
         assertFalse(Conv2d.transposedWeightGrad(32, 196, 2304, 256));       // layer3 3x3 at batch 32
+    }
+
+    /** Winograd on the small maps == the im2col path == the definition: output, dX (a convolution too) and dW. */
+    @Test
+    void winogradEqualsImplicitPathAndDefinition() {
+        Conv2d.shiftedMinPixels = 784;
+        assertTrue(Conv2d.winograd(3, 1, 1, 8, 14 * 14));       // layer3 at batch 8
+        assertFalse(Conv2d.winograd(3, 1, 1, 1, 14 * 14));      // ... but not for one image
+        assertTrue(Conv2d.winograd(3, 1, 1, 32, 7 * 7));        // layer4 at batch 32
+        assertFalse(Conv2d.winograd(3, 1, 1, 8, 7 * 7));        // ... not at batch 8
+        assertFalse(Conv2d.winograd(3, 1, 1, 8, 28 * 28));      // layer2: ConvShifted
+        assertFalse(Conv2d.winograd(3, 2, 1, 32, 7 * 7));       // strided
+        Conv2d.winogradMinPixels = 1;
+        for (int[] cfg : new int[][] {{3, 5, 7, 6}, {2, 4, 6, 3}, {4, 3, 1, 2}}) {     // {N, C, H, O}
+            Random r = new Random(21);
+            Conv2d conv = new Conv2d(cfg[1], cfg[3], 3, 1, 1, true, r);
+            Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
+            Tensor dy = random(r, cfg[0], cfg[3], cfg[2], cfg[2] + 1);
+            Tensor[][] got = new Tensor[2][];
+            for (int on = 0; on < 2; on++) {
+                Conv2d.winogradEnabled = on == 1;
+                conv.weight.grad.fill(0f);
+                Tensor y = conv.forward(x, true);
+                got[on] = new Tensor[] {y, conv.backward(dy), conv.weight.grad.copy()};
+            }
+            Tensor want = ConvReference.forward(x, conv.weight.value, conv.bias.value, 1, 1);
+            Tensor[] grads = referenceGrads(x, conv.weight.value, dy, 1, 1);
+            String what = java.util.Arrays.toString(cfg);
+            assertArrayEquals(want.data, got[1][0].data, 1e-5f, what + " winograd output");
+            assertArrayEquals(got[0][0].data, got[1][0].data, 1e-5f, what + " winograd vs im2col output");
+            assertArrayEquals(grads[0].data, got[1][1].data, 1e-4f, what + " winograd dx");
+            assertArrayEquals(grads[1].data, got[1][2].data, 1e-4f, what + " dw");
+        }
     }
 
     @Test

@@ -1,0 +1,72 @@
+package minifig.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Winograd F(2x2, 3x3) == naive im2col + naive GEMM (3x3, stride 1, padding 1), at any thread count and grouping. */
+class WinogradTest extends KernelTestBase {
+    private final int savedTiles = Winograd.maxTiles;
+
+    @AfterEach
+    void restoreTiles() {
+        Winograd.maxTiles = savedTiles;
+    }
+
+    private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W) {
+        float[] col = new float[C * 9 * H * W], y = new float[N * O * H * W];
+        for (int n = 0; n < N; n++) {
+            Im2colNaive.im2col(x, n * C * H * W, C, H, W, 3, 3, 1, 1, col, 0);
+            GemmNaive.sgemm(false, false, O, H * W, C * 9, w, 0, C * 9, col, 0, H * W, y, n * O * H * W, H * W, false);
+        }
+        return y;
+    }
+
+    @Test
+    void equalsNaiveOverShapesGroupsAndThreads() {
+        Random r = new Random(13);
+        // {N, C, O, H, W, maxTiles}: odd and even sides (a last tile half outside the map), a 1x1 and a 1xW map,
+        // C and O not multiples of the micro-tile, ResNet's 7x7 and 14x14 maps, groups of images that do not divide
+        // the batch (maxTiles 20 with 16 tiles per image: one image per group), a batch in one group
+        int[][] configs = {
+            {1, 1, 1, 4, 4, 512}, {2, 3, 5, 5, 7, 512}, {1, 2, 3, 1, 1, 512}, {3, 4, 2, 1, 6, 512},
+            {2, 17, 10, 7, 7, 512}, {3, 9, 8, 14, 14, 512}, {5, 6, 7, 7, 8, 20}, {4, 5, 3, 6, 6, 30},
+        };
+        for (int[] c : configs) {
+            int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
+            Winograd.maxTiles = c[5];
+            float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
+            float[] want = reference(w, O, x, N, C, H, W);
+            float[] first = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setThreads(threads);
+                float[] got = new float[want.length + 4];
+                Arrays.fill(got, Float.NaN);                       // every output element must be written
+                Winograd.forward(w, O, x, N, C, H, W, got, 2);
+                String what = Arrays.toString(c) + " threads " + threads;
+                assertEquals(Float.NaN, got[1], what);
+                assertEquals(Float.NaN, got[2 + want.length], what);
+                float[] body = Arrays.copyOfRange(got, 2, 2 + want.length);
+                // the transforms add and subtract up to 16 products per output: a few ulps of the sum's terms
+                assertArrayEquals(want, body, 1e-5f * C * 9, what);
+                if (first == null) first = body;
+                else assertArrayEquals(first, body, 0f, what + ": not bit-identical to one thread");
+            }
+        }
+    }
+
+    @Test
+    void appliesOnlyToThreeByThreeStrideOnePadOne() {
+        assertTrue(Winograd.applies(3, 1, 1));
+        assertFalse(Winograd.applies(3, 2, 1));
+        assertFalse(Winograd.applies(3, 1, 0));
+        assertFalse(Winograd.applies(5, 1, 2));
+        assertFalse(Winograd.applies(1, 1, 0));
+    }
+}
