@@ -145,7 +145,7 @@ public final class Conv2d implements Layer {
         }
         int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
-        convolve(weight.value.data, O, x, kernel, stride, padding, y);
+        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed);
         if (bias != null) {
             for (int n = 0; n < N; n++) {
                 for (int o = 0; o < O; o++) {
@@ -165,16 +165,17 @@ public final class Conv2d implements Layer {
      * convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
      * zero-padded copy of each image, split into its stride x stride phases when strided ({@link ConvShifted}:
      * ResNet's stem, layer1 and layer2, where packing B is a large share of the work because only 64-128 weight
-     * rows reuse each panel); the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
+     * rows reuse each panel); 3x3 stride-1 convs on smaller maps by {@link Winograd} when {@link #winograd} says so
+     * and {@code winogradAllowed}; the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
      */
-    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y) {
+    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
         if (shiftedPanels(K, stride, pad, OHW)) {
             ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
             return;
         }
-        if (winograd(K, stride, pad, N, OHW)) {
+        if (winogradAllowed && winograd(K, stride, pad, N, OHW)) {
             Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
             return;
         }
@@ -232,15 +233,13 @@ public final class Conv2d implements Layer {
      * 512 x 512 kernels dominates); on layer1/layer2's maps the transforms cost more than they save.
      */
     static boolean winograd(int K, int stride, int pad, int N, int OHW) {
-        return winogradEnabled && Winograd.applies(K, stride, pad) && OHW < shiftedMinPixels
+        return Winograd.applies(K, stride, pad) && OHW < shiftedMinPixels
                 && (long) N * OHW >= winogradMinPixels;
     }
 
     /** Output pixels over the batch from which {@link #winograd} applies; package-private for tests. */
     static int winogradMinPixels = 1568;
 
-    /** Switches {@link Winograd} off (tests and benchmarks compare it with the im2col path). */
-    static boolean winogradEnabled = true;
 
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
@@ -261,6 +260,12 @@ public final class Conv2d implements Layer {
 
     /** Whether large-map convs take dW from the padded (phase) image ({@link ConvWeightGrad}, default) or from col. */
     private boolean dwFromPaddedImage = true;
+
+    /** Whether {@link #convolve} may take {@link Winograd} where {@link #winograd} applies (default). */
+    private boolean winogradAllowed = true;
+
+    /** Allows (default) or forbids Winograd for this conv's forward and dX; benchmarks and tests compare both. */
+    public void setWinograd(boolean allowed) { winogradAllowed = allowed; }
 
     /** Chooses dW's kernel for convs on large maps: {@link ConvWeightGrad} (true) or im2col + GEMM. */
     public void setWeightGradFromPaddedImage(boolean fromPaddedImage) { dwFromPaddedImage = fromPaddedImage; }
@@ -383,7 +388,7 @@ public final class Conv2d implements Layer {
             }
         }
         // dX[N, C, H, W] = conv(dY, W') over the whole batch, through the forward's kernels (inputGradAsConv).
-        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx);
+        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed);
         if (bias != null && !bias.frozen) {
             for (int o = 0; o < O; o++) {
                 double s = 0;

@@ -23,7 +23,6 @@ class Conv2dGroupTest {
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
-        Conv2d.winogradEnabled = true;
         Conv2d.winogradMinPixels = 1568;
     }
 
@@ -196,7 +195,7 @@ class Conv2dGroupTest {
             Tensor dy = random(r, cfg[0], cfg[3], cfg[2], cfg[2] + 1);
             Tensor[][] got = new Tensor[2][];
             for (int on = 0; on < 2; on++) {
-                Conv2d.winogradEnabled = on == 1;
+                conv.setWinograd(on == 1);
                 conv.weight.grad.fill(0f);
                 Tensor y = conv.forward(x, true);
                 got[on] = new Tensor[] {y, conv.backward(dy), conv.weight.grad.copy()};
