@@ -106,9 +106,8 @@ public final class SGD {
                     velocity.put(p, vt);
                 }
                 float[] v = vt == null ? null : vt.data;
-                boolean firstStep = first;
                 // Each element's update is independent, so the threads split the big tensors without changing a bit.
-                Elementwise.split(w.length, (lo, hi) -> update(w, grad, v, lo, hi, wd, m, stepLr, firstStep));
+                Elementwise.split(w.length, (lo, hi) -> update(w, grad, v, lo, hi, wd, m, stepLr, first));
             }
         }
     }
