@@ -17,9 +17,6 @@ package minifig.kernels;
 public final class Winograd {
     private Winograd() {}
 
-    /** Per-thread V [16, C, T], M [16, O, T] and U [16, O, C] buffers, grown on demand and reused. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
-
     /** Tiles per group of images: bounds the V and M buffers (16 x C x tiles floats each) at batch 32. */
     static int maxTiles = 512;
 
@@ -31,11 +28,10 @@ public final class Winograd {
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
         int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
-        float[][] buf = BUFFERS.get();
-        if (buf[0].length < 16 * C * Tmax) buf[0] = new float[16 * C * Tmax];
-        if (buf[1].length < 16 * O * Tmax) buf[1] = new float[16 * O * Tmax];
-        if (buf[2].length < 16 * O * C) buf[2] = new float[16 * O * C];
-        float[] v = buf[0], m = buf[1], u = buf[2];
+        // V [16, C, T], M [16, O, T] and U [16, O, C] are allocated per call, not kept per thread like the other
+        // kernels' workspaces: kept, these 17-50 MB raised the main job's peak RSS by 100-230 MB (the heap grew
+        // around them), and in one process fresh arrays measured no slower (0.96-1.41x; docs/performance.md).
+        float[] v = new float[16 * C * Tmax], m = new float[16 * O * Tmax], u = new float[16 * O * C];
         planes(O, O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
