@@ -23,8 +23,16 @@ public final class Elementwise {
 
     /** Runs body over [0, n) in {@link Parallel} slices when n is large, else in one call. */
     public static void split(int n, Parallel.RangeBody body) {
-        if (n >= PARALLEL_MIN) Parallel.parallelFor(n, body);
-        else body.run(0, n);
+        splitItems(n, n, body);
+    }
+
+    /**
+     * Runs body over [0, items) (channels, planes: whole items per slice) in {@link Parallel} slices when the items
+     * hold at least {@link #PARALLEL_MIN} elements in all, else in one call.
+     */
+    public static void splitItems(int items, long elements, Parallel.RangeBody body) {
+        if (elements >= PARALLEL_MIN) Parallel.parallelFor(items, body);
+        else body.run(0, items);
     }
 
     /** y[0, n) = x > 0 ? x : 0 (NaN gives 0, as the plain loop). */

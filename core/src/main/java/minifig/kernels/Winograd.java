@@ -32,11 +32,11 @@ public final class Winograd {
         // kernels' workspaces: kept, these 17-50 MB raised the main job's peak RSS by 100-230 MB (the heap grew
         // around them), and in one process fresh arrays measured no slower (0.96-1.41x; docs/performance.md).
         float[] v = new float[16 * C * Tmax], m = new float[16 * O * Tmax], u = new float[16 * O * C];
-        planes(O, O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
+        Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
             // V[ξ] [C, T]: every (image, channel) plane's tiles; planes split over the threads
-            planes(g * C, g * C * H * W, (lo, hi) -> {
+            Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
                 float[] blk = new float[16 * perImage];
                 for (int p = lo; p < hi; p++) transformInput(x, xOff, p / C, p % C, C, H, W, th, tw, T, v, blk);
             });
@@ -45,17 +45,11 @@ public final class Winograd {
                 for (int xi = lo; xi < hi; xi++)
                     GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * C * T, T, m, xi * O * T, T, false);
             });
-            planes(g * O, g * O * H * W, (lo, hi) -> {
+            Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] blk = new float[16 * perImage];
                 for (int p = lo; p < hi; p++) transformOutput(m, p / O, p % O, O, H, W, th, tw, T, y, yo, blk);
             });
         }
-    }
-
-    /** Runs body over [0, planes) on the threads when the planes hold enough elements to pay for a fork. */
-    private static void planes(int planes, int elements, Parallel.RangeBody body) {
-        if (elements >= Elementwise.PARALLEL_MIN) Parallel.parallelFor(planes, body);
-        else body.run(0, planes);
     }
 
     /** Kernels per block of the weight transform (see there). */

@@ -119,8 +119,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                 }
             }
         };
-        if (x.size() >= Elementwise.PARALLEL_MIN) Parallel.parallelFor(C, channels);
-        else channels.run(0, C);
+        Elementwise.splitItems(C, x.size(), channels);
         if (batchStats) numBatchesTracked.data[0] += 1f;
         if (training) {
             xhat = xh;
@@ -175,8 +174,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                 }
             }
         };
-        if (dx.size() >= Elementwise.PARALLEL_MIN) Parallel.parallelFor(C, channels);
-        else channels.run(0, C);
+        Elementwise.splitItems(C, dx.size(), channels);
         return dx;
     }
 

@@ -64,8 +64,8 @@ public final class MaxPool2d implements Layer {
         // Every output of plane (n, c) points into input plane (n, c), so whole planes split over the threads
         // write disjoint parts of dx.
         int planes = inputShape[0] * inputShape[1], per = arg.length / planes;
-        Elementwise.split(arg.length, (lo, hi) -> {
-            for (int i = lo / per * per, end = hi / per * per; i < end; i++) dx.data[arg[i]] += dOut.data[i];
+        Elementwise.splitItems(planes, arg.length, (lo, hi) -> {
+            for (int i = lo * per; i < hi * per; i++) dx.data[arg[i]] += dOut.data[i];
         });
         return dx;
     }
