@@ -62,8 +62,8 @@ public final class ConvWeightGrad {
         // Work items are blocks, each cut into mSplit ranges of dY row triples when there are few blocks (the
         // stem's C*K*K = 147 makes 7, a 1x1/2 downsample's 64 makes 3): 7 or 3 items leave one of two threads idle
         // for a seventh or a third of the time. Every partial sum still has one owner.
-        int mSplit = Math.min(tilesM, Math.max(1, (8 * Parallel.threads() + blocks - 1) / blocks)), items = blocks * mSplit;
         int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        int mSplit = Math.min(tilesM, Math.max(1, (8 * threads + blocks - 1) / blocks)), items = blocks * mSplit;
         int partSize = tilesN * tilesM * 9 * V;
         if (buf[2].length < partSize) buf[2] = new float[partSize];
         float[] part = buf[2];

@@ -212,7 +212,7 @@ public final class Conv2d implements Layer {
      * phase copy: 0.93x-1.13x in three runs, where the stem gained 1.14x-1.38x; docs/performance.md).
      */
     static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
-        return shiftedWeightGrad(K, stride, pad, OHW) && (stride == 1 || K > 1);
+        return largeMap(K, stride, pad, OHW) && (stride == 1 || K > 1);
     }
 
     /**
@@ -221,6 +221,11 @@ public final class Conv2d implements Layer {
      * otherwise packs a transposed col (1.16x-1.20x faster this way).
      */
     static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW) {
+        return largeMap(K, stride, pad, OHW);
+    }
+
+    /** Not pointwise (that reads x itself) and at least {@link #shiftedMinPixels} output pixels per image. */
+    private static boolean largeMap(int K, int stride, int pad, int OHW) {
         return !pointwise(K, stride, pad) && OHW >= shiftedMinPixels;
     }
 
@@ -239,7 +244,6 @@ public final class Conv2d implements Layer {
 
     /** Output pixels over the batch from which {@link #winograd} applies; package-private for tests. */
     static int winogradMinPixels = 1568;
-
 
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
