@@ -1,5 +1,8 @@
 package minifig.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * A 3x3, stride-1, padding-1 convolution by Winograd's minimal filtering F(2x2, 3x3): each 2x2 block of outputs
  * of one (image, out-channel, in-channel) comes from a 4x4 input patch d and the 3x3 kernel g as
@@ -28,17 +31,19 @@ public final class Winograd {
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
         int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
-        // V [16, C, T], M [16, O, T] and U [16, O, C] are allocated per call, not kept per thread like the other
-        // kernels' workspaces: kept, these 17-50 MB raised the main job's peak RSS by 100-230 MB (the heap grew
-        // around them), and in one process fresh arrays measured no slower (0.96-1.41x; docs/performance.md).
-        float[] v = new float[16 * C * Tmax], m = new float[16 * O * Tmax], u = new float[16 * O * C];
+        // V [16, C, T], M [16, O, T] and U [16, O, C]: the calling thread's buffers, kept like the other kernels'
+        // workspaces. Allocated per call, their zeroing and page faults cost 1.07-1.18x on layer3/layer4 once the
+        // transforms were vectorised, and keeping them left a training step's peak RSS within noise
+        // (docs/performance.md).
+        float[][] b = BUFFERS.get();
+        float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L), u = buffer(b, 2, 16 * O * C);
         Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
             // V[ξ] [C, T]: every (image, channel) plane's tiles; planes split over the threads
             Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
-                float[] blk = new float[16 * perImage];
-                for (int p = lo; p < hi; p++) transformInput(x, xOff, p / C, p % C, C, H, W, th, tw, T, v, blk);
+                InputPhases ip = new InputPhases(th, tw);
+                for (int p = lo; p < hi; p++) transformInput(x, xOff, p / C, p % C, C, H, W, T, v, ip);
             });
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
             Parallel.parallelFor(16, (lo, hi) -> {
@@ -46,117 +51,193 @@ public final class Winograd {
                     GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * C * T, T, m, xi * O * T, T, false);
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
-                float[] blk = new float[16 * perImage];
-                for (int p = lo; p < hi; p++) transformOutput(m, p / O, p % O, O, H, W, th, tw, T, y, yo, blk);
+                float[] q = new float[4 * ((perImage + L - 1) / L * L)];
+                for (int p = lo; p < hi; p++) transformOutput(m, p / O, p % O, O, H, W, th, tw, T, y, yo, q);
             });
         }
     }
 
-    /** Kernels per block of the weight transform (see there). */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** Per calling thread: V, M and U (see {@link #forward}), grown to the largest request. */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    private static float[] buffer(float[][] b, int slot, int size) {
+        if (b[slot].length < size) b[slot] = new float[size];
+        return b[slot];
+    }
+
+    /** Kernels per block of the weight transform (see there); a multiple of the vector length. */
     private static final int WB = 64;
 
     /**
-     * u[ξ, o, c] = (G g Gᵀ)[ξ] for the 3x3 kernels g = w[o, c] with o*C + c in [oc0, oc1) (u is [16, OC]). The
-     * results of a block of {@link #WB} kernels go to a small [16, WB] buffer first and then to u as 16 runs:
-     * stored one float at a time, the 16 destinations of each kernel are OC floats apart (1 MB for 512 x 512),
-     * and that scatter took 10.5 ms of layer4's 39 ms at batch 8 (docs/performance.md).
+     * u[ξ, o, c] = (G g Gᵀ)[ξ] for the 3x3 kernels g = w[o, c] with o*C + c in [oc0, oc1) (u is [16, OC]). A block
+     * of {@link #WB} kernels is first transposed into gb [9, WB], so the transform runs in vector lanes over the
+     * kernels, and its results go to blk [16, WB] and then to u as 16 runs: stored one float at a time, the 16
+     * destinations of each kernel are OC floats apart (1 MB for 512 x 512), and that scatter took 10.5 ms of
+     * layer4's 39 ms at batch 8 (docs/performance.md).
      */
     static void transformWeights(float[] w, int oc0, int oc1, int OC, float[] u) {
-        float[] t = new float[12], blk = new float[16 * WB];
+        float[] gb = new float[9 * WB], blk = new float[16 * WB];
         for (int b0 = oc0; b0 < oc1; b0 += WB) {
             int nb = Math.min(WB, oc1 - b0);
-            for (int k = 0; k < nb; k++) {
-                int s = (b0 + k) * 9;
-                // t = G g (4x3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
-                for (int j = 0; j < 3; j++) {
-                    float g0 = w[s + j], g1 = w[s + 3 + j], g2 = w[s + 6 + j];
-                    t[j] = g0;
-                    t[3 + j] = 0.5f * (g0 + g1 + g2);
-                    t[6 + j] = 0.5f * (g0 - g1 + g2);
-                    t[9 + j] = g2;
-                }
-                // U = t Gᵀ (4x4)
+            for (int k = 0; k < nb; k++)
+                for (int e = 0; e < 9; e++) gb[e * WB + k] = w[(b0 + k) * 9 + e];
+            for (int k = 0; k < nb; k += L) {
+                // row i of t = G g (4x3), G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]; then U row i = t row i · Gᵀ
                 for (int i = 0; i < 4; i++) {
-                    float a = t[3 * i], b = t[3 * i + 1], c = t[3 * i + 2];
-                    blk[(4 * i) * WB + k] = a;
-                    blk[(4 * i + 1) * WB + k] = 0.5f * (a + b + c);
-                    blk[(4 * i + 2) * WB + k] = 0.5f * (a - b + c);
-                    blk[(4 * i + 3) * WB + k] = c;
+                    FloatVector a = gRow(gb, i, 0, k), b = gRow(gb, i, 1, k), c = gRow(gb, i, 2, k);
+                    a.intoArray(blk, (4 * i) * WB + k);
+                    a.add(b).add(c).mul(0.5f).intoArray(blk, (4 * i + 1) * WB + k);
+                    a.sub(b).add(c).mul(0.5f).intoArray(blk, (4 * i + 2) * WB + k);
+                    c.intoArray(blk, (4 * i + 3) * WB + k);
                 }
             }
             for (int xi = 0; xi < 16; xi++) System.arraycopy(blk, xi * WB, u, xi * OC + b0, nb);
         }
     }
 
-    /**
-     * V[ξ, c, t] = (Bᵀ d B)[ξ] for every tile t of image n (of the group at xOff), channel c (zero padding 1),
-     * computed into blk [16, tiles of a plane] and copied to V as 16 runs.
-     */
-    private static void transformInput(float[] x, int xOff, int n, int c, int C, int H, int W, int th, int tw, int T,
-                                       float[] v, float[] blk) {
-        int plane = xOff + (n * C + c) * H * W, CT = C * T, tiles = th * tw;
-        float[] d = new float[16];
-        for (int ty = 0; ty < th; ty++) {
-            for (int tx = 0; tx < tw; tx++) {
-                for (int i = 0; i < 4; i++) {
-                    int h = 2 * ty + i - 1;
-                    for (int j = 0; j < 4; j++) {
-                        int ww = 2 * tx + j - 1;
-                        d[4 * i + j] = h >= 0 && h < H && ww >= 0 && ww < W ? x[plane + h * W + ww] : 0f;
-                    }
-                }
-                // rows: t = Bᵀ d, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]; then columns: V = t B
-                int base = ty * tw + tx;
-                for (int j = 0; j < 4; j++) {
-                    float d0 = d[j], d1 = d[4 + j], d2 = d[8 + j], d3 = d[12 + j];
-                    d[j] = d0 - d2;
-                    d[4 + j] = d1 + d2;
-                    d[8 + j] = d2 - d1;
-                    d[12 + j] = d1 - d3;
-                }
-                for (int i = 0; i < 4; i++) {
-                    float t0 = d[4 * i], t1 = d[4 * i + 1], t2 = d[4 * i + 2], t3 = d[4 * i + 3];
-                    blk[(4 * i) * tiles + base] = t0 - t2;
-                    blk[(4 * i + 1) * tiles + base] = t1 + t2;
-                    blk[(4 * i + 2) * tiles + base] = t2 - t1;
-                    blk[(4 * i + 3) * tiles + base] = t1 - t3;
-                }
-            }
-        }
-        // The plane's tiles are one run per ξ in V; written through blk, not one float per ξ C*T apart.
-        int dst = c * T + n * tiles;
-        for (int xi = 0; xi < 16; xi++) System.arraycopy(blk, xi * tiles, v, xi * CT + dst, tiles);
+    /** (G g)[i, j] for the kernels k.. of the transposed block gb [9, WB]. */
+    private static FloatVector gRow(float[] gb, int i, int j, int k) {
+        FloatVector g0 = FloatVector.fromArray(S, gb, j * WB + k);
+        if (i == 0) return g0;
+        FloatVector g2 = FloatVector.fromArray(S, gb, (6 + j) * WB + k);
+        if (i == 3) return g2;
+        FloatVector g1 = FloatVector.fromArray(S, gb, (3 + j) * WB + k);
+        return (i == 1 ? g0.add(g1) : g0.sub(g1)).add(g2).mul(0.5f);
     }
 
     /**
-     * y[n, o] = Aᵀ M A per tile, Aᵀ = [1 1 1 0; 0 1 -1 -1]; the last row/column dropped on odd sizes. The plane's
-     * 16 runs of M are copied into blk [16, tiles] first.
+     * One thread's buffers for the input transform of planes with th x tw tiles. The 4x4 patch of tile (ty, tx)
+     * starts at padded pixel (2ty, 2tx), so patch entry (i, j) is padded pixel (2(ty + i/2) + i%2, 2(tx + j/2) +
+     * j%2): split the padded plane by the parities (a, b) and the column shift s into eight phase planes
+     * P[s, a, b] [r, q] = xpad[2r + a, 2(q + s) + b] (th + 1 rows of tw), and entry (i, j) of every tile is
+     * P[j/2, i%2, j%2] at the tile's own index ty*tw + tx plus (i/2)*tw: 16 contiguous runs, one vector load per
+     * 4x4 entry for {@link #L} tiles at once.
      */
-    private static void transformOutput(float[] m, int n, int o, int O, int H, int W, int th, int tw, int T, float[] y, int yOff,
-                                        float[] blk) {
-        int plane = yOff + (n * O + o) * H * W, OT = O * T, tiles = th * tw, src = o * T + n * tiles;
-        for (int xi = 0; xi < 16; xi++) System.arraycopy(m, xi * OT + src, blk, xi * tiles, tiles);
-        float[] s = new float[8];
-        for (int ty = 0; ty < th; ty++) {
-            for (int tx = 0; tx < tw; tx++) {
-                int base = ty * tw + tx;
-                // s = Aᵀ M (2x4)
-                for (int j = 0; j < 4; j++) {
-                    float m0 = blk[j * tiles + base], m1 = blk[(4 + j) * tiles + base], m2 = blk[(8 + j) * tiles + base],
-                            m3 = blk[(12 + j) * tiles + base];
-                    s[j] = m0 + m1 + m2;
-                    s[4 + j] = m1 - m2 - m3;
-                }
-                for (int i = 0; i < 2; i++) {
-                    int h = 2 * ty + i;
-                    if (h >= H) break;
-                    float y0 = s[4 * i] + s[4 * i + 1] + s[4 * i + 2], y1 = s[4 * i + 1] - s[4 * i + 2] - s[4 * i + 3];
-                    int r = plane + h * W + 2 * tx;
-                    y[r] = y0;
-                    if (2 * tx + 1 < W) y[r + 1] = y1;
+    private static final class InputPhases {
+        final int th, tw, tiles, seg;
+        /** The eight phase planes, seg floats apart; past the (th + 1) * tw written ones stay zero. */
+        final float[] ph;
+        /** One padded input row: row[1 + w] = x[h, w], zeros around. */
+        final float[] row;
+        /** See {@link #offsets}. */
+        final int[] off;
+        /** A ragged last vector's 16 results, copied to V in part. */
+        final float[] tail = new float[16 * L];
+
+        InputPhases(int th, int tw) {
+            this.th = th;
+            this.tw = tw;
+            tiles = th * tw;
+            seg = (tiles + L - 1) / L * L + tw;
+            ph = new float[8 * seg];
+            row = new float[2 * tw + 4];
+            off = offsets();
+        }
+
+        /** Fills the phase planes from plane (of H x W floats) of x. */
+        void fill(float[] x, int plane, int H, int W) {
+            for (int r = 0; r <= th; r++) {
+                for (int a = 0; a < 2; a++) {
+                    int h = 2 * r + a - 1;
+                    if (h >= 0 && h < H) System.arraycopy(x, plane + h * W, row, 1, W);
+                    else java.util.Arrays.fill(row, 1, W + 1, 0f);
+                    int p0 = (2 * a) * seg + r * tw, p1 = p0 + seg, p2 = p0 + 4 * seg, p3 = p2 + seg;
+                    for (int q = 0; q < tw; q++) {
+                        ph[p0 + q] = row[2 * q];
+                        ph[p1 + q] = row[2 * q + 1];
+                        ph[p2 + q] = row[2 * q + 2];
+                        ph[p3 + q] = row[2 * q + 3];
+                    }
                 }
             }
         }
+
+        /** off[4i + j]: where patch entry (i, j) of tile 0 is in ph; tile t's is t floats on. */
+        int[] offsets() {
+            int[] off = new int[16];
+            for (int i = 0; i < 4; i++)
+                for (int j = 0; j < 4; j++) off[4 * i + j] = (4 * (j >> 1) + 2 * (i & 1) + (j & 1)) * seg + (i >> 1) * tw;
+            return off;
+        }
+    }
+
+    /**
+     * V[ξ, c, t] = (Bᵀ d B)[ξ] for every tile t of image n (of the group at xOff), channel c (zero padding 1), in
+     * vector lanes over the plane's tiles (see {@link InputPhases}); the plane's tiles are one run per ξ in V.
+     */
+    private static void transformInput(float[] x, int xOff, int n, int c, int C, int H, int W, int T, float[] v,
+                                       InputPhases ip) {
+        ip.fill(x, xOff + (n * C + c) * H * W, H, W);
+        int tiles = ip.tiles, CT = C * T, dst = c * T + n * tiles;
+        float[] ph = ip.ph;
+        int[] off = ip.off;
+        for (int p = 0; p < tiles; p += L) {
+            boolean whole = p + L <= tiles;
+            // a ragged last vector goes to tail: full stores would run into the next plane's tiles
+            float[] to = whole ? v : ip.tail;
+            int at = whole ? dst + p : 0, step = whole ? CT : L;
+            // rows: t = Bᵀ d, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] (row i: d[RA[i]] ∓ d[RB[i]]); then V = t B
+            for (int i = 0; i < 4; i++) {
+                int a = 4 * RA[i], b = 4 * RB[i];
+                FloatVector t0 = FloatVector.fromArray(S, ph, off[a] + p), u0 = FloatVector.fromArray(S, ph, off[b] + p),
+                        t1 = FloatVector.fromArray(S, ph, off[a + 1] + p), u1 = FloatVector.fromArray(S, ph, off[b + 1] + p),
+                        t2 = FloatVector.fromArray(S, ph, off[a + 2] + p), u2 = FloatVector.fromArray(S, ph, off[b + 2] + p),
+                        t3 = FloatVector.fromArray(S, ph, off[a + 3] + p), u3 = FloatVector.fromArray(S, ph, off[b + 3] + p);
+                if (i == 1) { t0 = t0.add(u0); t1 = t1.add(u1); t2 = t2.add(u2); t3 = t3.add(u3); }
+                else { t0 = t0.sub(u0); t1 = t1.sub(u1); t2 = t2.sub(u2); t3 = t3.sub(u3); }
+                int o = at + 4 * i * step;
+                t0.sub(t2).intoArray(to, o);
+                t1.add(t2).intoArray(to, o + step);
+                t2.sub(t1).intoArray(to, o + 2 * step);
+                t1.sub(t3).intoArray(to, o + 3 * step);
+            }
+            if (!whole)
+                for (int xi = 0; xi < 16; xi++) System.arraycopy(ip.tail, xi * L, v, xi * CT + dst + p, tiles - p);
+        }
+    }
+
+    /** The patch rows Bᵀ's row i combines: t[i] = d[RA[i]] - d[RB[i]], but d[1] + d[2] for i = 1. */
+    private static final int[] RA = {0, 1, 2, 1}, RB = {2, 2, 1, 3};
+
+    /**
+     * y[n, o] = Aᵀ M A per tile, Aᵀ = [1 1 1 0; 0 1 -1 -1], in vector lanes over the plane's tiles (read straight
+     * from M's 16 runs; m has {@link #L} floats of slack at its end for the last ragged vector). The four outputs
+     * of each tile land in q [4, tiles rounded up to L] and are then interleaved into the 2x2 blocks of y, the
+     * last row/column dropped on odd sizes.
+     */
+    private static void transformOutput(float[] m, int n, int o, int O, int H, int W, int th, int tw, int T, float[] y,
+                                        int yOff, float[] q) {
+        int plane = yOff + (n * O + o) * H * W, OT = O * T, tiles = th * tw, src = o * T + n * tiles, qs = q.length / 4;
+        for (int p = 0; p < tiles; p += L) {
+            for (int i = 0; i < 2; i++) {
+                // s = row i of Aᵀ M (1x4), then its two outputs s A
+                FloatVector s0 = sRow(m, i, 0, OT, src + p), s1 = sRow(m, i, 1, OT, src + p),
+                        s2 = sRow(m, i, 2, OT, src + p), s3 = sRow(m, i, 3, OT, src + p);
+                s0.add(s1).add(s2).intoArray(q, (2 * i) * qs + p);
+                s1.sub(s2).sub(s3).intoArray(q, (2 * i + 1) * qs + p);
+            }
+        }
+        for (int ty = 0; ty < th; ty++) {
+            for (int i = 0; i < 2; i++) {
+                int h = 2 * ty + i;
+                if (h >= H) break;
+                int r = plane + h * W, q0 = 2 * i * qs + ty * tw, q1 = q0 + qs;
+                for (int tx = 0; tx < tw; tx++) {
+                    y[r + 2 * tx] = q[q0 + tx];
+                    if (2 * tx + 1 < W) y[r + 2 * tx + 1] = q[q1 + tx];
+                }
+            }
+        }
+    }
+
+    /** (Aᵀ M)[i, j] for the tiles at src.. of the runs M[ξ] (OT floats apart). */
+    private static FloatVector sRow(float[] m, int i, int j, int OT, int src) {
+        FloatVector m1 = FloatVector.fromArray(S, m, (4 + j) * OT + src), m2 = FloatVector.fromArray(S, m, (8 + j) * OT + src);
+        return i == 0 ? FloatVector.fromArray(S, m, j * OT + src).add(m1).add(m2)
+                : m1.sub(m2).sub(FloatVector.fromArray(S, m, (12 + j) * OT + src));
     }
 
     /** Whether {@link #forward} applies: a 3x3 kernel, stride 1, padding 1. */

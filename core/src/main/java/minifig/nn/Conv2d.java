@@ -162,21 +162,21 @@ public final class Conv2d implements Layer {
     /**
      * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) without bias, y overwritten. The forward's
      * product, and the backward's dX of a stride-1 conv (see {@link #backward}), through the same kernels:
+     * 3x3 stride-1 convs by {@link Winograd} when {@link #winograd} says so and {@code winogradAllowed}; other
      * convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
      * zero-padded copy of each image, split into its stride x stride phases when strided ({@link ConvShifted}:
-     * ResNet's stem, layer1 and layer2, where packing B is a large share of the work because only 64-128 weight
-     * rows reuse each panel); 3x3 stride-1 convs on smaller maps by {@link Winograd} when {@link #winograd} says so
-     * and {@code winogradAllowed}; the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
+     * ResNet's stem and layer2's 3x3/2, where packing B is a large share of the work because only 64-128 weight
+     * rows reuse each panel); the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
-        if (shiftedPanels(K, stride, pad, OHW)) {
-            ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
+        if (winogradAllowed && winograd(K, stride, pad, OHW)) {
+            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
             return;
         }
-        if (winogradAllowed && winograd(K, stride, pad, N, OHW)) {
-            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
+        if (shiftedPanels(K, stride, pad, OHW)) {
+            ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
             return;
         }
         int G = forwardGroupSize(N, OHW, Parallel.threads());
@@ -230,20 +230,20 @@ public final class Conv2d implements Layer {
     }
 
     /**
-     * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv on a
-     * map too small for {@link ConvShifted} (ResNet's layer3 and layer4, forward and dX) with at least
-     * {@link #winogradMinPixels} output pixels over the batch, enough to pay for transforming the weight each call.
-     * Measured per conv, in one process (docs/performance.md): layer3 1.14-1.28x faster at batch 8 and 32, one and
-     * two threads; layer4 1.07-1.13x at batch 32 but 0.86-0.98x at batch 8 (392 pixels, the weight transform of
-     * 512 x 512 kernels dominates); on layer1/layer2's maps the transforms cost more than they save.
+     * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv with at
+     * least {@link #winogradMinPixels} output pixels per image: ResNet's layer1-layer3, not layer4's 7x7 maps.
+     * Measured per conv against the other paths, in one process, since its transforms were vectorised
+     * (docs/performance.md): layer1-layer3 1.1-1.6x faster at batch 8 and 32, layer2 1.4x for one image. Layer4
+     * gains 1.1-1.3x at batch 8 and 32 but loses 1.8x for one image (the weight transform of 512 x 512 kernels
+     * then dominates), and the rule does not look at the batch: an image's output must not depend on which
+     * other images share its batch (Winograd and im2col round differently; ConcurrentPredictTest, CliTest).
      */
-    static boolean winograd(int K, int stride, int pad, int N, int OHW) {
-        return Winograd.applies(K, stride, pad) && OHW < shiftedMinPixels
-                && (long) N * OHW >= winogradMinPixels;
+    static boolean winograd(int K, int stride, int pad, int OHW) {
+        return Winograd.applies(K, stride, pad) && OHW >= winogradMinPixels;
     }
 
-    /** Output pixels over the batch from which {@link #winograd} applies; package-private for tests. */
-    static int winogradMinPixels = 1568;
+    /** Output pixels per image from which {@link #winograd} applies; package-private for tests. */
+    static int winogradMinPixels = 196;
 
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;

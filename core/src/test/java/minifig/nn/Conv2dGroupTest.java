@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
  * a stride-1 dX computed as a convolution of dY == its definition.
  */
 class Conv2dGroupTest {
-    private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels;
+    private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels,
+            savedWinograd = Conv2d.winogradMinPixels;
 
     @AfterEach
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
-        Conv2d.winogradMinPixels = 1568;
+        Conv2d.winogradMinPixels = savedWinograd;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -177,37 +178,71 @@ class Conv2dGroupTest {
         assertFalse(Conv2d.transposedWeightGrad(32, 196, 2304, 256));       // layer3 3x3 at batch 32
     }
 
-    /** Winograd on the small maps == the im2col path == the definition: output, dX (a convolution too) and dW. */
+    /**
+     * Winograd == the path the conv takes without it (implicit im2col on small maps, {@link
+     * minifig.kernels.ConvShifted} on large ones) == the definition: output, dX (a convolution too) and dW.
+     */
     @Test
-    void winogradEqualsImplicitPathAndDefinition() {
+    void winogradEqualsOtherPathsAndDefinition() {
         Conv2d.shiftedMinPixels = 784;
-        assertTrue(Conv2d.winograd(3, 1, 1, 8, 14 * 14));       // layer3 at batch 8
-        assertFalse(Conv2d.winograd(3, 1, 1, 1, 14 * 14));      // ... but not for one image
-        assertTrue(Conv2d.winograd(3, 1, 1, 32, 7 * 7));        // layer4 at batch 32
-        assertFalse(Conv2d.winograd(3, 1, 1, 8, 7 * 7));        // ... not at batch 8
-        assertFalse(Conv2d.winograd(3, 1, 1, 8, 28 * 28));      // layer2: ConvShifted
-        assertFalse(Conv2d.winograd(3, 2, 1, 32, 7 * 7));       // strided
+        assertTrue(Conv2d.winograd(3, 1, 1, 14 * 14));          // layer3
+        assertTrue(Conv2d.winograd(3, 1, 1, 28 * 28));          // layer2
+        assertTrue(Conv2d.winograd(3, 1, 1, 56 * 56));          // layer1
+        assertFalse(Conv2d.winograd(3, 1, 1, 7 * 7));           // layer4
+        assertFalse(Conv2d.winograd(3, 2, 1, 28 * 28));         // strided
+        assertFalse(Conv2d.winograd(1, 1, 0, 56 * 56));         // pointwise
+        assertFalse(Conv2d.winograd(5, 1, 2, 56 * 56));         // 5x5
         Conv2d.winogradMinPixels = 1;
-        for (int[] cfg : new int[][] {{3, 5, 7, 6}, {2, 4, 6, 3}, {4, 3, 1, 2}}) {     // {N, C, H, O}
-            Random r = new Random(21);
-            Conv2d conv = new Conv2d(cfg[1], cfg[3], 3, 1, 1, true, r);
-            Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
-            Tensor dy = random(r, cfg[0], cfg[3], cfg[2], cfg[2] + 1);
-            Tensor[][] got = new Tensor[2][];
-            for (int on = 0; on < 2; on++) {
-                conv.setWinograd(on == 1);
-                conv.weight.grad.fill(0f);
-                Tensor y = conv.forward(x, true);
-                got[on] = new Tensor[] {y, conv.backward(dy), conv.weight.grad.copy()};
-            }
-            Tensor want = ConvReference.forward(x, conv.weight.value, conv.bias.value, 1, 1);
-            Tensor[] grads = referenceGrads(x, conv.weight.value, dy, 1, 1);
-            String what = java.util.Arrays.toString(cfg);
-            assertArrayEquals(want.data, got[1][0].data, 1e-5f, what + " winograd output");
-            assertArrayEquals(got[0][0].data, got[1][0].data, 1e-5f, what + " winograd vs im2col output");
-            assertArrayEquals(grads[0].data, got[1][1].data, 1e-4f, what + " winograd dx");
-            assertArrayEquals(grads[1].data, got[1][2].data, 1e-4f, what + " dw");
+        for (int shifted : new int[] {784, 1}) {
+            Conv2d.shiftedMinPixels = shifted;
+            for (int[] cfg : new int[][] {{3, 5, 7, 6}, {2, 4, 6, 3}, {4, 3, 1, 2}})      // {N, C, H, O}
+                winogradAgrees(cfg, shifted == 1 ? "ConvShifted" : "im2col");
         }
+    }
+
+    /** Through Winograd, an image's output is the same bits alone as in a batch (the rule ignores the batch too). */
+    @Test
+    void winogradOutputOfAnImageDoesNotDependOnItsBatch() {
+        Random r = new Random(5);
+        Conv2d conv = new Conv2d(5, 6, 3, 1, 1, true, r);
+        int N = 5, H = 15, W = 14, CHW = 5 * H * W, OHW = H * W;
+        assertTrue(Conv2d.winograd(3, 1, 1, OHW));
+        Tensor x = random(r, N, 5, H, W);
+        int before = minifig.kernels.Parallel.threads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                minifig.kernels.Parallel.setThreads(threads);
+                Tensor all = conv.forward(x, false);
+                for (int n = 0; n < N; n++) {
+                    Tensor one = new Tensor(java.util.Arrays.copyOfRange(x.data, n * CHW, (n + 1) * CHW), 1, 5, H, W);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(all.data, n * 6 * OHW, (n + 1) * 6 * OHW),
+                            conv.forward(one, false).data, 0f, "image " + n + ", threads " + threads);
+                }
+            }
+        } finally {
+            minifig.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    private static void winogradAgrees(int[] cfg, String other) {
+        Random r = new Random(21);
+        Conv2d conv = new Conv2d(cfg[1], cfg[3], 3, 1, 1, true, r);
+        Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
+        Tensor dy = random(r, cfg[0], cfg[3], cfg[2], cfg[2] + 1);
+        Tensor[][] got = new Tensor[2][];
+        for (int on = 0; on < 2; on++) {
+            conv.setWinograd(on == 1);
+            conv.weight.grad.fill(0f);
+            Tensor y = conv.forward(x, true);
+            got[on] = new Tensor[] {y, conv.backward(dy), conv.weight.grad.copy()};
+        }
+        Tensor want = ConvReference.forward(x, conv.weight.value, conv.bias.value, 1, 1);
+        Tensor[] grads = referenceGrads(x, conv.weight.value, dy, 1, 1);
+        String what = java.util.Arrays.toString(cfg) + " vs " + other;
+        assertArrayEquals(want.data, got[1][0].data, 1e-5f, what + ": winograd output");
+        assertArrayEquals(got[0][0].data, got[1][0].data, 1e-5f, what + ": winograd vs the other path's output");
+        assertArrayEquals(grads[0].data, got[1][1].data, 1e-4f, what + ": winograd dx");
+        assertArrayEquals(grads[1].data, got[1][2].data, 1e-4f, what + ": dw");
     }
 
     @Test
