@@ -145,7 +145,7 @@ public final class Conv2d implements Layer {
         }
         int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
-        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed);
+        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed, training);
         if (bias != null) {
             for (int n = 0; n < N; n++) {
                 for (int o = 0; o < O; o++) {
@@ -168,10 +168,11 @@ public final class Conv2d implements Layer {
      * ResNet's stem and layer2's 3x3/2, where packing B is a large share of the work because only 64-128 weight
      * rows reuse each panel); the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
      */
-    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed) {
+    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
+                         boolean training) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
-        if (winogradAllowed && winograd(K, stride, pad, OHW)) {
+        if (winogradAllowed && winograd(K, stride, pad, N, OHW, training)) {
             Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
             return;
         }
@@ -231,19 +232,25 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv with at
-     * least {@link #winogradMinPixels} output pixels per image: ResNet's layer1-layer3, not layer4's 7x7 maps.
-     * Measured per conv against the other paths, in one process, since its transforms were vectorised
-     * (docs/performance.md): layer1-layer3 1.1-1.6x faster at batch 8 and 32, layer2 1.4x for one image. Layer4
-     * gains 1.1-1.3x at batch 8 and 32 but loses 1.8x for one image (the weight transform of 512 x 512 kernels
-     * then dominates), and the rule does not look at the batch: an image's output must not depend on which
-     * other images share its batch (Winograd and im2col round differently; ConcurrentPredictTest, CliTest).
+     * least {@link #winogradMinPixels} output pixels per image (ResNet's layer1-layer3), or, in training (the
+     * forward and the dX), with at least {@link #winogradTrainingMinPixels} output pixels over the batch (layer4
+     * from batch 8). Measured per conv against the other paths, in one process, since its transforms were
+     * vectorised (docs/performance.md): layer1-layer3 1.1-1.6x faster at batch 8 and 32, layer2 1.4x for one
+     * image; layer4 1.1-1.4x at batch 8 and 32 but 1.8x slower for one image (the weight transform of 512 x 512
+     * kernels then dominates). Inference does not look at the batch: Winograd and im2col round differently, and
+     * an image's prediction must not depend on which other images share its batch (ConcurrentPredictTest,
+     * CliTest). A training step's numbers depend on its batch anyway.
      */
-    static boolean winograd(int K, int stride, int pad, int OHW) {
-        return Winograd.applies(K, stride, pad) && OHW >= winogradMinPixels;
+    static boolean winograd(int K, int stride, int pad, int N, int OHW, boolean training) {
+        return Winograd.applies(K, stride, pad)
+                && (OHW >= winogradMinPixels || training && (long) N * OHW >= winogradTrainingMinPixels);
     }
 
     /** Output pixels per image from which {@link #winograd} applies; package-private for tests. */
     static int winogradMinPixels = 196;
+
+    /** Output pixels over the batch from which {@link #winograd} applies in training; package-private for tests. */
+    static int winogradTrainingMinPixels = 392;
 
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
@@ -392,7 +399,7 @@ public final class Conv2d implements Layer {
             }
         }
         // dX[N, C, H, W] = conv(dY, W') over the whole batch, through the forward's kernels (inputGradAsConv).
-        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed);
+        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed, true);
         if (bias != null && !bias.frozen) {
             for (int o = 0; o < O; o++) {
                 double s = 0;

@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Test;
  */
 class Conv2dGroupTest {
     private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels,
-            savedWinograd = Conv2d.winogradMinPixels;
+            savedWinograd = Conv2d.winogradMinPixels, savedWinogradTraining = Conv2d.winogradTrainingMinPixels;
 
     @AfterEach
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
         Conv2d.winogradMinPixels = savedWinograd;
+        Conv2d.winogradTrainingMinPixels = savedWinogradTraining;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -185,13 +186,16 @@ class Conv2dGroupTest {
     @Test
     void winogradEqualsOtherPathsAndDefinition() {
         Conv2d.shiftedMinPixels = 784;
-        assertTrue(Conv2d.winograd(3, 1, 1, 14 * 14));          // layer3
-        assertTrue(Conv2d.winograd(3, 1, 1, 28 * 28));          // layer2
-        assertTrue(Conv2d.winograd(3, 1, 1, 56 * 56));          // layer1
-        assertFalse(Conv2d.winograd(3, 1, 1, 7 * 7));           // layer4
-        assertFalse(Conv2d.winograd(3, 2, 1, 28 * 28));         // strided
-        assertFalse(Conv2d.winograd(1, 1, 0, 56 * 56));         // pointwise
-        assertFalse(Conv2d.winograd(5, 1, 2, 56 * 56));         // 5x5
+        for (boolean training : new boolean[] {false, true}) {
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 14 * 14, training));          // layer3
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 28 * 28, training));          // layer2
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 56 * 56, training));          // layer1
+            assertFalse(Conv2d.winograd(3, 1, 1, 4, 7 * 7, training));           // layer4 at batch 4
+            assertEquals(training, Conv2d.winograd(3, 1, 1, 8, 7 * 7, training)); // ... at 8: in training only
+            assertFalse(Conv2d.winograd(3, 2, 1, 32, 28 * 28, training));        // strided
+            assertFalse(Conv2d.winograd(1, 1, 0, 32, 56 * 56, training));        // pointwise
+            assertFalse(Conv2d.winograd(5, 1, 2, 32, 56 * 56, training));        // 5x5
+        }
         Conv2d.winogradMinPixels = 1;
         for (int shifted : new int[] {784, 1}) {
             Conv2d.shiftedMinPixels = shifted;
@@ -206,7 +210,7 @@ class Conv2dGroupTest {
         Random r = new Random(5);
         Conv2d conv = new Conv2d(5, 6, 3, 1, 1, true, r);
         int N = 5, H = 15, W = 14, CHW = 5 * H * W, OHW = H * W;
-        assertTrue(Conv2d.winograd(3, 1, 1, OHW));
+        assertTrue(Conv2d.winograd(3, 1, 1, 1, OHW, false));
         Tensor x = random(r, N, 5, H, W);
         int before = minifig.kernels.Parallel.threads();
         try {
