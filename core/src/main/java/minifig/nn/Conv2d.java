@@ -252,6 +252,17 @@ public final class Conv2d implements Layer {
     /** Output pixels over the batch from which {@link #winograd} applies in training; package-private for tests. */
     static int winogradTrainingMinPixels = 392;
 
+    /**
+     * Whether backward takes dW through {@link Winograd#weightGrad}: a 3x3, stride-1, padding-1 conv with at least
+     * {@link #winogradWeightGradMinPixels} output pixels over the batch.
+     */
+    static boolean winogradWeightGrad(int K, int stride, int pad, int N, int OHW) {
+        return Winograd.applies(K, stride, pad) && (long) N * OHW >= winogradWeightGradMinPixels;
+    }
+
+    /** Output pixels over the batch from which {@link #winogradWeightGrad} applies; package-private for tests. */
+    static int winogradWeightGradMinPixels = 392;
+
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
 
@@ -317,10 +328,14 @@ public final class Conv2d implements Layer {
         Tensor dx = needsInputGrad ? new Tensor(x.shape) : null;
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
-        // A conv on a large map takes dW from the padded (phase) image directly (ConvWeightGrad), not from col.
-        boolean dwShifted = !weight.frozen && dwFromPaddedImage && shiftedWeightGrad(kernel, stride, padding, OHW);
+        // A 3x3/1 conv takes dW through Winograd where it pays; other convs on a large map from the padded (phase)
+        // image directly (ConvWeightGrad); the rest from col.
+        boolean dwWinograd = !weight.frozen && winogradAllowed && winogradWeightGrad(kernel, stride, padding, N, OHW);
+        if (dwWinograd) Winograd.weightGrad(x.data, dOut.data, N, C, H, W, O, weight.grad.data);
+        boolean dwShifted = !weight.frozen && !dwWinograd && dwFromPaddedImage
+                && shiftedWeightGrad(kernel, stride, padding, OHW);
         if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, stride, padding, weight.grad.data, 0);
-        boolean needDW = !weight.frozen && !dwShifted;
+        boolean needDW = !weight.frozen && !dwShifted && !dwWinograd;
         // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's
         // rows as they lie and transposes only dY, the smaller operand (C*K*K >= O), instead of packing colᵀ one
         // scalar at a time; but dWᵀ must be cleared and added back, a cost of the weight's size, so the batch's

@@ -64,6 +64,45 @@ class WinogradTest extends KernelTestBase {
         }
     }
 
+    /** dW[O, C*9] = sum over n of dY[n] [O, HW] · col(x[n])ᵀ [HW, C*9]: the definition through naive kernels. */
+    private static float[] referenceWeightGrad(float[] x, float[] dy, int N, int C, int H, int W, int O) {
+        float[] col = new float[C * 9 * H * W], dw = new float[O * C * 9];
+        for (int n = 0; n < N; n++) {
+            Im2colNaive.im2col(x, n * C * H * W, C, H, W, 3, 3, 1, 1, col, 0);
+            GemmNaive.sgemm(false, true, O, C * 9, H * W, dy, n * O * H * W, H * W, col, 0, H * W, dw, 0, C * 9, true);
+        }
+        return dw;
+    }
+
+    @Test
+    void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
+        Random r = new Random(17);
+        // {N, C, O, H, W, maxTiles}: as above; several groups add into dU one after another
+        int[][] configs = {
+            {1, 1, 1, 4, 4, 512}, {2, 3, 5, 5, 7, 512}, {1, 2, 3, 1, 1, 512}, {3, 4, 2, 1, 6, 512},
+            {2, 17, 10, 7, 7, 512}, {3, 9, 8, 14, 14, 512}, {5, 6, 7, 7, 8, 20}, {4, 5, 3, 6, 6, 30},
+            {2, 3, 4, 29, 30, 512}, {1, 2, 3, 56, 56, 512},
+        };
+        for (int[] c : configs) {
+            int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
+            Winograd.maxTiles = c[5];
+            float[] x = random(r, N * C * H * W), dy = random(r, N * O * H * W), start = random(r, O * C * 9);
+            float[] want = referenceWeightGrad(x, dy, N, C, H, W, O);
+            for (int i = 0; i < want.length; i++) want[i] += start[i];
+            float[] first = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setThreads(threads);
+                float[] got = start.clone();                      // adds to what dW holds
+                Winograd.weightGrad(x, dy, N, C, H, W, O, got);
+                String what = Arrays.toString(c) + " threads " + threads;
+                // each dW sums N*H*W products per element; the transforms add a few ulps of its terms
+                assertArrayEquals(want, got, 2e-6f * N * H * W + 1e-5f, what);
+                if (first == null) first = got;
+                else assertArrayEquals(first, got, 0f, what + ": not bit-identical to one thread");
+            }
+        }
+    }
+
     @Test
     void appliesOnlyToThreeByThreeStrideOnePadOne() {
         assertTrue(Winograd.applies(3, 1, 1));

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class Conv2dGroupTest {
     private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels,
-            savedWinograd = Conv2d.winogradMinPixels, savedWinogradTraining = Conv2d.winogradTrainingMinPixels;
+            savedWinograd = Conv2d.winogradMinPixels, savedWinogradTraining = Conv2d.winogradTrainingMinPixels,
+            savedWinogradDW = Conv2d.winogradWeightGradMinPixels;
 
     @AfterEach
     void restore() {
@@ -26,6 +27,7 @@ class Conv2dGroupTest {
         Conv2d.shiftedMinPixels = savedShifted;
         Conv2d.winogradMinPixels = savedWinograd;
         Conv2d.winogradTrainingMinPixels = savedWinogradTraining;
+        Conv2d.winogradWeightGradMinPixels = savedWinogradDW;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -196,7 +198,11 @@ class Conv2dGroupTest {
             assertFalse(Conv2d.winograd(1, 1, 0, 32, 56 * 56, training));        // pointwise
             assertFalse(Conv2d.winograd(5, 1, 2, 32, 56 * 56, training));        // 5x5
         }
+        assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, 8, 7 * 7));          // dW: layer4 from batch 8
+        assertFalse(Conv2d.winogradWeightGrad(3, 1, 1, 4, 7 * 7));
+        assertFalse(Conv2d.winogradWeightGrad(3, 2, 1, 32, 28 * 28));
         Conv2d.winogradMinPixels = 1;
+        Conv2d.winogradWeightGradMinPixels = 1;
         for (int shifted : new int[] {784, 1}) {
             Conv2d.shiftedMinPixels = shifted;
             for (int[] cfg : new int[][] {{3, 5, 7, 6}, {2, 4, 6, 3}, {4, 3, 1, 2}})      // {N, C, H, O}
