@@ -19,6 +19,19 @@ class WinogradTest extends KernelTestBase {
         Winograd.maxTiles = savedTiles;
     }
 
+    /**
+     * {N, C, O, H, W, maxTiles}: odd and even sides (a last tile half outside the map), a 1x1 and a 1xW map, C and O
+     * not multiples of the micro-tile, ResNet's 7x7 and 14x14 maps, groups of images that do not divide the batch
+     * (maxTiles 20 with 16 tiles per image: one image per group), a batch in one group, tile rows longer than a
+     * vector (odd 29 x 30, ResNet's 56 x 56) and planes with a ragged last vector of tiles. The configs run one after
+     * another on each thread, so smaller ones reuse buffers a larger one left dirty.
+     */
+    private static final int[][] CONFIGS = {
+        {1, 1, 1, 4, 4, 512}, {2, 3, 5, 5, 7, 512}, {1, 2, 3, 1, 1, 512}, {3, 4, 2, 1, 6, 512},
+        {2, 17, 10, 7, 7, 512}, {3, 9, 8, 14, 14, 512}, {5, 6, 7, 7, 8, 20}, {4, 5, 3, 6, 6, 30},
+        {2, 3, 4, 29, 30, 512}, {1, 2, 3, 56, 56, 512},
+    };
+
     private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W) {
         float[] col = new float[C * 9 * H * W], y = new float[N * O * H * W];
         for (int n = 0; n < N; n++) {
@@ -31,17 +44,7 @@ class WinogradTest extends KernelTestBase {
     @Test
     void equalsNaiveOverShapesGroupsAndThreads() {
         Random r = new Random(13);
-        // {N, C, O, H, W, maxTiles}: odd and even sides (a last tile half outside the map), a 1x1 and a 1xW map,
-        // C and O not multiples of the micro-tile, ResNet's 7x7 and 14x14 maps, groups of images that do not divide
-        // the batch (maxTiles 20 with 16 tiles per image: one image per group), a batch in one group, tile rows
-        // longer than a vector (odd 29 x 30, ResNet's 56 x 56) and planes with a ragged last vector of tiles. The
-        // configs run one after another on each thread, so smaller ones reuse buffers a larger one left dirty.
-        int[][] configs = {
-            {1, 1, 1, 4, 4, 512}, {2, 3, 5, 5, 7, 512}, {1, 2, 3, 1, 1, 512}, {3, 4, 2, 1, 6, 512},
-            {2, 17, 10, 7, 7, 512}, {3, 9, 8, 14, 14, 512}, {5, 6, 7, 7, 8, 20}, {4, 5, 3, 6, 6, 30},
-            {2, 3, 4, 29, 30, 512}, {1, 2, 3, 56, 56, 512},
-        };
-        for (int[] c : configs) {
+        for (int[] c : CONFIGS) {
             int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
             Winograd.maxTiles = c[5];
             float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
@@ -77,13 +80,7 @@ class WinogradTest extends KernelTestBase {
     @Test
     void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
         Random r = new Random(17);
-        // {N, C, O, H, W, maxTiles}: as above; several groups add into dU one after another
-        int[][] configs = {
-            {1, 1, 1, 4, 4, 512}, {2, 3, 5, 5, 7, 512}, {1, 2, 3, 1, 1, 512}, {3, 4, 2, 1, 6, 512},
-            {2, 17, 10, 7, 7, 512}, {3, 9, 8, 14, 14, 512}, {5, 6, 7, 7, 8, 20}, {4, 5, 3, 6, 6, 30},
-            {2, 3, 4, 29, 30, 512}, {1, 2, 3, 56, 56, 512},
-        };
-        for (int[] c : configs) {
+        for (int[] c : CONFIGS) {     // several groups of images add into dU one after another
             int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
             Winograd.maxTiles = c[5];
             float[] x = random(r, N * C * H * W), dy = random(r, N * O * H * W), start = random(r, O * C * 9);
