@@ -18,12 +18,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A 3x3 stride-1 conv layer's forward, and its forward + backward (the stride-1 dX runs through the same
- * kernels), through {@code Conv2d} with Winograd F(2x2, 3x3) allowed (its default where it applies) or
- * forbidden (implicit im2col + GEMM): the measurement behind {@code Conv2d.winograd}'s rule. Layers are ResNet-18's
- * stride-1 3x3 convs on the small maps (layer3 at 14x14, layer4 at 7x7), plus layer2 (28x28), where Conv2d takes
- * neither path (ConvShifted), as a check that the switch changes nothing there. Flops as for im2col:
- * 2*O*(OH*OW)*(C*9) per image forward, three times that for forward + backward.
+ * A 3x3 stride-1 conv layer's forward, its weight gradient, and its forward + backward (the stride-1 dX runs
+ * through the same kernels as the forward), through {@code Conv2d} with Winograd F(2x2, 3x3) allowed (its default
+ * where it applies) or forbidden (ConvShifted on layer1/layer2's maps, implicit im2col + GEMM on the smaller ones;
+ * dW from the padded image or from col): the measurement behind {@code Conv2d.winograd}'s and
+ * {@code winogradWeightGrad}'s rules. Layers are ResNet-18's stride-1 3x3 convs, layer1 (56x56) to layer4 (7x7);
+ * layer4's eval forward keeps im2col either way (the per-image rule), so its forward rows check that the switch
+ * changes nothing there. Flops as for im2col: 2*O*(OH*OW)*(C*9) per image and pass.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar WinogradBench -f 1
  * -p batch=8,32 -p threads=1}
@@ -36,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class WinogradBench {
     /** name_C_H_O (3x3, stride 1, padding 1, square maps). */
-    @Param({"l3_256_14_256", "l4_512_7_512", "l2_128_28_128"})
+    @Param({"l1_64_56_64", "l2_128_28_128", "l3_256_14_256", "l4_512_7_512"})
     public String layer;
 
     @Param({"8", "32"})
@@ -69,7 +70,17 @@ public class WinogradBench {
         return conv.forward(x, false);
     }
 
-    /** A training forward, then the backward (dW from col, dX by the forward's kernels). */
+    /** A training forward, then a backward that computes only dW (no dX): the weight gradient's own path. */
+    @Benchmark
+    public Tensor weightGrad() {
+        conv.setNeedsInputGrad(false);
+        conv.forward(x, true);
+        conv.backward(dy);
+        conv.setNeedsInputGrad(true);
+        return conv.weight.grad;
+    }
+
+    /** A training forward, then the whole backward (dW, and dX by the forward's kernels). */
     @Benchmark
     public Tensor forwardBackward() {
         conv.forward(x, true);
