@@ -36,14 +36,22 @@ public final class Winograd {
         // transforms were vectorised, and keeping them left a training step's peak RSS within noise
         // (docs/performance.md).
         float[][] b = BUFFERS.get();
-        float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L), u = buffer(b, 2, 16 * O * C);
+        float[] u = buffer(b, 2, 16 * O * C);
         Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
+        if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
+            forwardInChunks(u, O, x, N, C, H, W, y, yOff);
+            return;
+        }
+        float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
             // V[ξ] [C, T]: every (image, channel) plane's tiles; planes split over the threads
             Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
                 InputPhases ip = new InputPhases(th, tw);
-                for (int p = lo; p < hi; p++) transformInput(x, xOff, p / C, p % C, C, H, W, T, v, ip);
+                for (int p = lo; p < hi; p++) {
+                    ip.fill(x, xOff + p * H * W, H, W, 0, th);
+                    transformInput(ip, 0, perImage, v, p % C * T + p / C * perImage, C * T);
+                }
             });
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
             Parallel.parallelFor(16, (lo, hi) -> {
@@ -52,9 +60,45 @@ public final class Winograd {
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L)];
-                for (int p = lo; p < hi; p++) transformOutput(m, p / O, p % O, O, H, W, th, tw, T, y, yo, q);
+                for (int p = lo; p < hi; p++)
+                    transformOutput(m, p % O * T + p / O * perImage, O * T, 0, perImage, H, W, tw, y, yo + p * H * W, q);
             });
         }
+    }
+
+    /** Convs with at most this many in- and out-channels take {@link #forwardInChunks}; package-private for tests. */
+    static int chunkMaxChannels = 64;
+
+    /** Tiles per chunk in {@link #forwardInChunks} (a multiple of the GEMM's 24-column panels); for tests too. */
+    static int chunkTiles = 96;
+
+    /**
+     * {@link #forward} for few channels (ResNet's layer1: 64 -> 64 on 56x56), chunk by chunk of {@link #chunkTiles}
+     * tiles of one image: transform, 16 GEMMs, transform back, all on one thread while the chunk's V and M (16 x
+     * 64 x 96 floats each, 393 KB) stay in L2. Done plane by plane over the whole batch instead, V and M are 3.2 MB
+     * per image, and the 16 short GEMMs (64 x 784 x 64) read and write them from L3: ~40 GFLOP/s against ~55 in
+     * chunks (scratch harness, docs/performance.md). U is packed once for every chunk; the same operations in the
+     * same order, so the same bits as the plane-by-plane path.
+     */
+    private static void forwardInChunks(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
+        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
+        GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
+        for (int xi = 0; xi < 16; xi++) a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C);
+        Parallel.parallelFor(N * chunks, (lo, hi) -> {
+            float[] v = new float[16 * C * chunkTiles], m = new float[16 * O * chunkTiles + L];
+            float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
+            InputPhases ip = new InputPhases(th, tw);
+            for (int k = lo; k < hi; k++) {
+                int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
+                for (int c = 0; c < C; c++) {
+                    ip.fill(x, (n * C + c) * H * W, H, W, t0 / tw, (t1 - 1) / tw + 1);
+                    transformInput(ip, t0, t1, v, c * T, C * T);
+                }
+                for (int xi = 0; xi < 16; xi++)
+                    GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * C * T, T), m, xi * O * T, T, false);
+                for (int o = 0; o < O; o++) transformOutput(m, o * T, O * T, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q);
+            }
+        });
     }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -131,15 +175,15 @@ public final class Winograd {
             this.th = th;
             this.tw = tw;
             tiles = th * tw;
-            seg = (tiles + L - 1) / L * L + tw;
+            seg = tiles + L + tw;           // a vector from any tile, shifted by a row, stays in its plane
             ph = new float[8 * seg];
             row = new float[2 * tw + 4];
             off = offsets();
         }
 
-        /** Fills the phase planes from plane (of H x W floats) of x. */
-        void fill(float[] x, int plane, int H, int W) {
-            for (int r = 0; r <= th; r++) {
+        /** Fills phase rows [r0, r1] of the phase planes from plane (of H x W floats) of x. */
+        void fill(float[] x, int plane, int H, int W, int r0, int r1) {
+            for (int r = r0; r <= r1; r++) {
                 for (int a = 0; a < 2; a++) {
                     int h = 2 * r + a - 1;
                     if (h >= 0 && h < H) System.arraycopy(x, plane + h * W, row, 1, W);
@@ -165,20 +209,17 @@ public final class Winograd {
     }
 
     /**
-     * V[ξ, c, t] = (Bᵀ d B)[ξ] for every tile t of image n (of the group at xOff), channel c (zero padding 1), in
-     * vector lanes over the plane's tiles (see {@link InputPhases}); the plane's tiles are one run per ξ in V.
+     * V[ξ] at dst.. (runs CT floats apart) = (Bᵀ d B)[ξ] for the tiles [lo, hi) of the plane in ip, whose phase rows
+     * lo / tw .. (hi - 1) / tw + 1 are filled, in vector lanes over the tiles (see {@link InputPhases}).
      */
-    private static void transformInput(float[] x, int xOff, int n, int c, int C, int H, int W, int T, float[] v,
-                                       InputPhases ip) {
-        ip.fill(x, xOff + (n * C + c) * H * W, H, W);
-        int tiles = ip.tiles, CT = C * T, dst = c * T + n * tiles;
+    private static void transformInput(InputPhases ip, int lo, int hi, float[] v, int dst, int CT) {
         float[] ph = ip.ph;
         int[] off = ip.off;
-        for (int p = 0; p < tiles; p += L) {
-            boolean whole = p + L <= tiles;
+        for (int p = lo; p < hi; p += L) {
+            boolean whole = p + L <= hi;
             // a ragged last vector goes to tail: full stores would run into the next plane's tiles
             float[] to = whole ? v : ip.tail;
-            int at = whole ? dst + p : 0, step = whole ? CT : L;
+            int at = whole ? dst + p - lo : 0, step = whole ? CT : L;
             // rows: t = Bᵀ d, Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] (row i: d[RA[i]] ∓ d[RB[i]]); then V = t B
             for (int i = 0; i < 4; i++) {
                 int a = 4 * RA[i], b = 4 * RB[i];
@@ -195,7 +236,7 @@ public final class Winograd {
                 t1.sub(t3).intoArray(to, o + 3 * step);
             }
             if (!whole)
-                for (int xi = 0; xi < 16; xi++) System.arraycopy(ip.tail, xi * L, v, xi * CT + dst + p, tiles - p);
+                for (int xi = 0; xi < 16; xi++) System.arraycopy(ip.tail, xi * L, v, xi * CT + dst + p - lo, hi - p);
         }
     }
 
@@ -203,15 +244,16 @@ public final class Winograd {
     private static final int[] RA = {0, 1, 2, 1}, RB = {2, 2, 1, 3};
 
     /**
-     * y[n, o] = Aᵀ M A per tile, Aᵀ = [1 1 1 0; 0 1 -1 -1], in vector lanes over the plane's tiles (read straight
-     * from M's 16 runs; m has {@link #L} floats of slack at its end for the last ragged vector). The four outputs
-     * of each tile land in q [4, tiles rounded up to L] and are then interleaved into the 2x2 blocks of y, the
-     * last row/column dropped on odd sizes.
+     * The output plane at y[plane..] (H x W, tw tiles per row) for its tiles [t0, t1): Aᵀ M A per tile, Aᵀ = [1 1 1 0;
+     * 0 1 -1 -1], in vector lanes over the tiles, read straight from M's 16 runs (src.., OT floats apart; m has
+     * {@link #L} floats of slack at its end for the last ragged vector). The four outputs of each tile land in q [4,
+     * t1 - t0 rounded up to L] and are then interleaved into the 2x2 blocks of y, the last row/column dropped on odd
+     * sizes.
      */
-    private static void transformOutput(float[] m, int n, int o, int O, int H, int W, int th, int tw, int T, float[] y,
-                                        int yOff, float[] q) {
-        int plane = yOff + (n * O + o) * H * W, OT = O * T, tiles = th * tw, src = o * T + n * tiles, qs = q.length / 4;
-        for (int p = 0; p < tiles; p += L) {
+    private static void transformOutput(float[] m, int src, int OT, int t0, int t1, int H, int W, int tw, float[] y,
+                                        int plane, float[] q) {
+        int qs = q.length / 4;
+        for (int p = 0; p < t1 - t0; p += L) {
             for (int i = 0; i < 2; i++) {
                 // s = row i of Aᵀ M (1x4), then its two outputs s A
                 FloatVector s0 = sRow(m, i, 0, OT, src + p), s1 = sRow(m, i, 1, OT, src + p),
@@ -220,12 +262,13 @@ public final class Winograd {
                 s1.sub(s2).sub(s3).intoArray(q, (2 * i + 1) * qs + p);
             }
         }
-        for (int ty = 0; ty < th; ty++) {
+        for (int ty = t0 / tw; ty * tw < t1; ty++) {
+            int tx0 = Math.max(0, t0 - ty * tw), tx1 = Math.min(tw, t1 - ty * tw);
             for (int i = 0; i < 2; i++) {
                 int h = 2 * ty + i;
                 if (h >= H) break;
-                int r = plane + h * W, q0 = 2 * i * qs + ty * tw, q1 = q0 + qs;
-                for (int tx = 0; tx < tw; tx++) {
+                int r = plane + h * W, q0 = 2 * i * qs + ty * tw - t0, q1 = q0 + qs;
+                for (int tx = tx0; tx < tx1; tx++) {
                     y[r + 2 * tx] = q[q0 + tx];
                     if (2 * tx + 1 < W) y[r + 2 * tx + 1] = q[q1 + tx];
                 }
@@ -258,7 +301,10 @@ public final class Winograd {
             boolean add = n0 > 0;
             Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
                 InputPhases ip = new InputPhases(th, tw);
-                for (int p = lo; p < hi; p++) transformInput(x, xOff, p / C, p % C, C, H, W, T, v, ip);
+                for (int p = lo; p < hi; p++) {
+                    ip.fill(x, xOff + p * H * W, H, W, 0, th);
+                    transformInput(ip, 0, perImage, v, p % C * T + p / C * perImage, C * T);
+                }
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L) + 16 * L];

@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 
 /** Winograd F(2x2, 3x3) == naive im2col + naive GEMM (3x3, stride 1, padding 1), at any thread count and grouping. */
 class WinogradTest extends KernelTestBase {
-    private final int savedTiles = Winograd.maxTiles;
+    private final int savedTiles = Winograd.maxTiles, savedChunk = Winograd.chunkTiles,
+            savedChunkChannels = Winograd.chunkMaxChannels;
 
     @AfterEach
     void restoreTiles() {
         Winograd.maxTiles = savedTiles;
+        Winograd.chunkTiles = savedChunk;
+        Winograd.chunkMaxChannels = savedChunkChannels;
     }
 
     /**
@@ -63,6 +66,35 @@ class WinogradTest extends KernelTestBase {
                 assertArrayEquals(want, body, 1e-5f * C * 9, what);
                 if (first == null) first = body;
                 else assertArrayEquals(first, body, 0f, what + ": not bit-identical to one thread");
+            }
+        }
+    }
+
+    /** Chunks of tiles (ragged, across tile rows, one tile each) give the plane-by-plane path's bits. */
+    @Test
+    void chunksEqualPlaneByPlaneBitForBit() {
+        Random r = new Random(29);
+        for (int[] c : CONFIGS) {
+            int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
+            Winograd.maxTiles = c[5];
+            float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
+            Parallel.setThreads(1);
+            Winograd.chunkMaxChannels = 0;                      // plane by plane
+            float[] want = new float[N * O * H * W];
+            Winograd.forward(w, O, x, N, C, H, W, want, 0);
+            Winograd.chunkMaxChannels = 64;
+            for (int chunk : new int[] {1, 5, 24, 96}) {
+                Winograd.chunkTiles = chunk;
+                for (int threads = 1; threads <= 2; threads++) {
+                    Parallel.setThreads(threads);
+                    float[] got = new float[want.length + 3];
+                    Arrays.fill(got, Float.NaN);
+                    Winograd.forward(w, O, x, N, C, H, W, got, 1);
+                    String what = Arrays.toString(c) + " chunks of " + chunk + ", threads " + threads;
+                    assertEquals(Float.NaN, got[0], what);
+                    assertEquals(Float.NaN, got[1 + want.length], what);
+                    assertArrayEquals(want, Arrays.copyOfRange(got, 1, 1 + want.length), 0f, what);
+                }
             }
         }
     }
