@@ -44,8 +44,12 @@ class WinogradTest extends KernelTestBase {
         return y;
     }
 
+    /**
+     * Plane by plane (chunkMaxChannels 0) and in chunks of 1, 5, 24 and 96 tiles (ragged, across tile rows), at
+     * 1-3 threads: every variant equals the naive result and has the bits of the first.
+     */
     @Test
-    void equalsNaiveOverShapesGroupsAndThreads() {
+    void equalsNaiveOverShapesGroupsChunksAndThreads() {
         Random r = new Random(13);
         for (int[] c : CONFIGS) {
             int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
@@ -53,47 +57,22 @@ class WinogradTest extends KernelTestBase {
             float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
             float[] want = reference(w, O, x, N, C, H, W);
             float[] first = null;
-            for (int threads = 1; threads <= 3; threads++) {
-                Parallel.setThreads(threads);
-                float[] got = new float[want.length + 4];
-                Arrays.fill(got, Float.NaN);                       // every output element must be written
-                Winograd.forward(w, O, x, N, C, H, W, got, 2);
-                String what = Arrays.toString(c) + " threads " + threads;
-                assertEquals(Float.NaN, got[1], what);
-                assertEquals(Float.NaN, got[2 + want.length], what);
-                float[] body = Arrays.copyOfRange(got, 2, 2 + want.length);
-                // the transforms add and subtract up to 16 products per output: a few ulps of the sum's terms
-                assertArrayEquals(want, body, 1e-5f * C * 9, what);
-                if (first == null) first = body;
-                else assertArrayEquals(first, body, 0f, what + ": not bit-identical to one thread");
-            }
-        }
-    }
-
-    /** Chunks of tiles (ragged, across tile rows, one tile each) give the plane-by-plane path's bits. */
-    @Test
-    void chunksEqualPlaneByPlaneBitForBit() {
-        Random r = new Random(29);
-        for (int[] c : CONFIGS) {
-            int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
-            Winograd.maxTiles = c[5];
-            float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
-            Parallel.setThreads(1);
-            Winograd.chunkMaxChannels = 0;                      // plane by plane
-            float[] want = new float[N * O * H * W];
-            Winograd.forward(w, O, x, N, C, H, W, want, 0);
-            Winograd.chunkMaxChannels = 64;
-            for (int chunk : new int[] {1, 5, 24, 96}) {
-                Winograd.chunkTiles = chunk;
-                for (int threads = 1; threads <= 2; threads++) {
+            for (int chunk : new int[] {0, 1, 5, 24, 96}) {
+                Winograd.chunkMaxChannels = chunk == 0 ? 0 : 64;
+                Winograd.chunkTiles = Math.max(1, chunk);
+                for (int threads = 1; threads <= 3; threads++) {
                     Parallel.setThreads(threads);
-                    float[] got = new float[want.length + 3];
-                    Arrays.fill(got, Float.NaN);
-                    Winograd.forward(w, O, x, N, C, H, W, got, 1);
+                    float[] got = new float[want.length + 4];
+                    Arrays.fill(got, Float.NaN);                       // every output element must be written
+                    Winograd.forward(w, O, x, N, C, H, W, got, 2);
                     String what = Arrays.toString(c) + " chunks of " + chunk + ", threads " + threads;
-                    assertEquals(Float.NaN, got[0], what);
-                    assertEquals(Float.NaN, got[1 + want.length], what);
-                    assertArrayEquals(want, Arrays.copyOfRange(got, 1, 1 + want.length), 0f, what);
+                    assertEquals(Float.NaN, got[1], what);
+                    assertEquals(Float.NaN, got[2 + want.length], what);
+                    float[] body = Arrays.copyOfRange(got, 2, 2 + want.length);
+                    // the transforms add and subtract up to 16 products per output: a few ulps of the sum's terms
+                    assertArrayEquals(want, body, 1e-5f * C * 9, what);
+                    if (first == null) first = body;
+                    else assertArrayEquals(first, body, 0f, what + ": not bit-identical to planes at one thread");
                 }
             }
         }
