@@ -67,18 +67,19 @@ public final class Winograd {
     }
 
     /** Convs with at most this many in- and out-channels take {@link #forwardInChunks}; package-private for tests. */
-    static int chunkMaxChannels = 64;
+    static int chunkMaxChannels = 128;
 
     /** Tiles per chunk in {@link #forwardInChunks} (a multiple of the GEMM's 24-column panels); for tests too. */
     static int chunkTiles = 96;
 
     /**
-     * {@link #forward} for few channels (ResNet's layer1: 64 -> 64 on 56x56), chunk by chunk of {@link #chunkTiles}
-     * tiles of one image: transform, 16 GEMMs, transform back, all on one thread while the chunk's V and M (16 x
-     * 64 x 96 floats each, 393 KB) stay in L2. Done plane by plane over the whole batch instead, V and M are 3.2 MB
-     * per image, and the 16 short GEMMs (64 x 784 x 64) read and write them from L3: ~40 GFLOP/s against ~55 in
-     * chunks (scratch harness, docs/performance.md). U is packed once for every chunk; the same operations in the
-     * same order, so the same bits as the plane-by-plane path.
+     * {@link #forward} for few channels (ResNet's layer1 and layer2: 64 and 128 on 56x56 and 28x28), chunk by chunk
+     * of {@link #chunkTiles} tiles of one image: transform, 16 GEMMs, transform back, all on one thread while the
+     * chunk's V and M (16 x 64 x 96 floats each for layer1, 393 KB) stay in L2 or close. Done plane by plane over
+     * the whole batch instead, V and M are 3.2 MB per image, and the 16 short GEMMs (64 x 784 x 64) read and write
+     * them from L3: ~40 GFLOP/s against ~55 in chunks (scratch harness, docs/performance.md); at 256 channels
+     * (layer3) chunks measured no gain. U is packed once for every chunk; the same operations in the same order,
+     * so the same bits as the plane-by-plane path.
      */
     private static void forwardInChunks(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
