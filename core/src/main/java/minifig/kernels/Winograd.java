@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and summing over in-channels commutes with Aᵀ · A, so with U = G g Gᵀ (per o, c) and V = Bᵀ d B (per c,
  * tile) the 16 positions ξ of the 4x4 transformed tile are 16 independent GEMMs, M[ξ] = U[ξ] [O, C] · V[ξ]
  * [C, tiles], followed by Y = Aᵀ M A per tile. That is 2.25x fewer multiply-adds than im2col + GEMM, paid for
- * with the three transforms (passes over memory 4x the size of the input and of the output). docs/layers/conv2d.md
- * derives it; {@link Im2colNaive} + {@link GemmNaive} are the specification the tests compare against.
+ * with the three transforms (passes over memory 4x the size of the input and of the output). The weight gradient
+ * ({@link #weightGrad}) is the same algebra transposed. docs/layers/conv2d.md derives both; {@link Im2colNaive} +
+ * {@link GemmNaive} are the specification the tests compare against.
  */
 public final class Winograd {
     private Winograd() {}
