@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Max pooling forward with argmax (the training path), vectorised ({@link MaxPool}) vs the reference window loop
- * ({@link MaxPoolNaive}), on ResNet's stem pool: 3x3 stride 2 pad 1 over 64 x 112 x 112 per image, ReLU-like
- * input (half zeros, so windows tie).
+ * ({@link MaxPoolNaive}), and without argmax (inference: {@code vectorNoArgmax}, {@code naiveNoArgmax}), on
+ * ResNet's stem pool: 3x3 stride 2 pad 1 over 64 x 112 x 112 per image, ReLU-like input (half zeros, so windows
+ * tie).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MaxPoolBench -f 1}
  */
@@ -53,13 +54,28 @@ public class MaxPoolBench {
 
     @Benchmark
     public float[] vector() {
-        MaxPool.forward(x, batch * C, H, H, 3, 2, 1, y, arg);
-        return y;
+        return pool(false, arg);
     }
 
     @Benchmark
     public float[] naive() {
-        MaxPoolNaive.forward(x, batch * C, H, H, 3, 2, 1, y, arg);
+        return pool(true, arg);
+    }
+
+    @Benchmark
+    public float[] vectorNoArgmax() {
+        return pool(false, null);
+    }
+
+    @Benchmark
+    public float[] naiveNoArgmax() {
+        return pool(true, null);
+    }
+
+    /** One stem pool over the batch, by the reference loop or the vector kernel, with or without argmax. */
+    private float[] pool(boolean reference, int[] argmax) {
+        if (reference) MaxPoolNaive.forward(x, batch * C, H, H, 3, 2, 1, y, argmax);
+        else MaxPool.forward(x, batch * C, H, H, 3, 2, 1, y, argmax);
         return y;
     }
 }
