@@ -46,14 +46,7 @@ public final class Winograd {
         float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
-            // V[ξ] [C, T]: every (image, channel) plane's tiles; planes split over the threads
-            Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
-                InputPhases ip = new InputPhases(th, tw);
-                for (int p = lo; p < hi; p++) {
-                    ip.fill(x, xOff + p * H * W, H, W, 0, th);
-                    transformInput(ip, 0, perImage, v, p % C * T + p / C * perImage, C * T);
-                }
-            });
+            transformInputs(x, xOff, g, C, H, W, T, v);
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
             Parallel.parallelFor(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++)
@@ -163,7 +156,7 @@ public final class Winograd {
      * 4x4 entry for {@link #L} tiles at once.
      */
     private static final class InputPhases {
-        final int th, tw, tiles, seg;
+        final int tw, seg;
         /** The eight phase planes, seg floats apart; past the (th + 1) * tw written ones stay zero. */
         final float[] ph;
         /** One padded input row: row[1 + w] = x[h, w], zeros around. */
@@ -174,10 +167,8 @@ public final class Winograd {
         final float[] tail = new float[16 * L];
 
         InputPhases(int th, int tw) {
-            this.th = th;
             this.tw = tw;
-            tiles = th * tw;
-            seg = tiles + L + tw;           // a vector from any tile, shifted by a row, stays in its plane
+            seg = th * tw + L + tw;         // a vector from any tile, shifted by a row, stays in its plane
             ph = new float[8 * seg];
             row = new float[2 * tw + 4];
             off = offsets();
@@ -242,6 +233,21 @@ public final class Winograd {
         }
     }
 
+    /**
+     * V[ξ] [C, T] for g images from x[xOff..]: every (image, channel) plane's tiles, image i's at column i * tiles;
+     * the planes split over the threads.
+     */
+    private static void transformInputs(float[] x, int xOff, int g, int C, int H, int W, int T, float[] v) {
+        int th = (H + 1) / 2, tw = (W + 1) / 2, tiles = th * tw;
+        Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
+            InputPhases ip = new InputPhases(th, tw);
+            for (int p = lo; p < hi; p++) {
+                ip.fill(x, xOff + p * H * W, H, W, 0, th);
+                transformInput(ip, 0, tiles, v, p % C * T + p / C * tiles, C * T);
+            }
+        });
+    }
+
     /** The patch rows Bᵀ's row i combines: t[i] = d[RA[i]] - d[RB[i]], but d[1] + d[2] for i = 1. */
     private static final int[] RA = {0, 1, 2, 1}, RB = {2, 2, 1, 3};
 
@@ -301,13 +307,7 @@ public final class Winograd {
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, dyOff = n0 * O * H * W;
             boolean add = n0 > 0;
-            Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
-                InputPhases ip = new InputPhases(th, tw);
-                for (int p = lo; p < hi; p++) {
-                    ip.fill(x, xOff + p * H * W, H, W, 0, th);
-                    transformInput(ip, 0, perImage, v, p % C * T + p / C * perImage, C * T);
-                }
-            });
+            transformInputs(x, xOff, g, C, H, W, T, v);
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L) + 16 * L];
                 for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, q);
