@@ -115,7 +115,7 @@ public final class ConvShifted {
                 for (int b = 0; b < P; b++) {
                     int base = ((c * P + a) * P + b) * g.plane();
                     // cells j with input column j*s + b - pad inside [0, W)
-                    int j0 = Math.min(wq, Math.max(0, ceilDiv(pad - b, s))), j1 = Math.max(j0, Math.min(wq, ceilDiv(W + pad - b, s)));
+                    int j0 = Math.min(wq, Math.max(0, Math.ceilDiv(pad - b, s))), j1 = Math.max(j0, Math.min(wq, Math.ceilDiv(W + pad - b, s)));
                     for (int i = 0; i < hq; i++) {
                         int d = base + i * wq, r = i * s + a - pad;
                         if (r < 0 || r >= H) {
@@ -129,10 +129,6 @@ public final class ConvShifted {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return Math.floorDiv(a + b - 1, b);
     }
 
     /** The stride-1 layout: xp's planes [c0, c1) of [C, H + 2 pad, W + 2 pad] = x's planes with a zero border. */
