@@ -10,17 +10,6 @@ import org.junit.jupiter.api.Test;
 
 /** The shifted-B conv forward == naive im2col + naive GEMM per image, and the padded (phase) copy is exact. */
 class ConvShiftedTest extends KernelTestBase {
-    /** The specification: y[n] = W · im2col(x[n]) with the naive kernels, accumulated in double. */
-    private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int s, int pad) {
-        int OH = Im2col.outSize(H, K, s, pad), OW = Im2col.outSize(W, K, s, pad), CKK = C * K * K;
-        float[] col = new float[CKK * OH * OW], y = new float[N * O * OH * OW];
-        for (int n = 0; n < N; n++) {
-            Im2colNaive.im2col(x, n * C * H * W, C, H, W, K, K, s, pad, col, 0);
-            GemmNaive.sgemm(false, false, O, OH * OW, CKK, w, 0, CKK, col, 0, OH * OW, y, n * O * OH * OW, OH * OW, false);
-        }
-        return y;
-    }
-
     @Test
     void equalsNaiveOverShapes() {
         Random r = new Random(11);
@@ -41,7 +30,7 @@ class ConvShiftedTest extends KernelTestBase {
             for (int[] c : configs) {
                 int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4], K = c[5], pad = c[6], s = c[7];
                 float[] x = random(r, N * C * H * W), w = random(r, O * C * K * K);
-                float[] want = reference(w, O, x, N, C, H, W, K, s, pad);
+                float[] want = convReference(w, O, x, N, C, H, W, K, s, pad);
                 float[] got = new float[want.length + 5];
                 Arrays.fill(got, Float.NaN);                       // every output element must be written
                 ConvShifted.forward(w, O, x, N, C, H, W, K, s, pad, got, 3);

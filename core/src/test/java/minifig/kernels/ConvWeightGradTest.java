@@ -9,17 +9,6 @@ import org.junit.jupiter.api.Test;
 
 /** The weight gradient read from the padded (phase) image == naive im2col + naive GEMM (dY · colᵀ) per image. */
 class ConvWeightGradTest extends KernelTestBase {
-    /** The specification: dW += dY[n] · im2col(x[n])ᵀ for every image, with the naive kernels. */
-    private static void reference(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int s, int pad,
-                                  float[] dW, int off) {
-        int OH = Im2col.outSize(H, K, s, pad), OW = Im2col.outSize(W, K, s, pad), CKK = C * K * K, OHW = OH * OW;
-        float[] col = new float[CKK * OHW];
-        for (int n = 0; n < N; n++) {
-            Im2colNaive.im2col(x, n * C * H * W, C, H, W, K, K, s, pad, col, 0);
-            GemmNaive.sgemm(false, true, O, CKK, OHW, dy, n * O * OHW, OHW, col, 0, OHW, dW, off, CKK, true);
-        }
-    }
-
     @Test
     void equalsNaiveOverShapes() {
         assertTrue(40 * 42 > ConvWeightGrad.QC && 17 * 9 > 3 * ConvWeightGrad.JB, "the shapes below must cover several chunks and blocks");
@@ -43,7 +32,7 @@ class ConvWeightGradTest extends KernelTestBase {
             float[] x = random(r, N * C * H * W), dy = random(r, N * O * OH * OW);
             // Both start from the same values and a 3-float offset: the kernel adds, it does not overwrite.
             float[] start = random(r, 3 + O * C * K * K), want = start.clone();
-            reference(x, dy, N, C, H, W, O, K, s, pad, want, 3);
+            convWeightGradReference(x, dy, N, C, H, W, O, K, s, pad, want, 3);
             float[] one = null;
             for (int threads = 1; threads <= 2; threads++) {
                 Parallel.setThreads(threads);
@@ -66,7 +55,7 @@ class ConvWeightGradTest extends KernelTestBase {
         ConvWeightGrad.accumulate(bigX, bigDy, 2, 6, 20, 20, 9, 3, 1, 1, new float[9 * 54], 0);
         float[] x = random(r, 3 * 5 * 4), dy = random(r, 2 * 5 * 4);
         float[] want = new float[2 * 27], got = new float[2 * 27];
-        reference(x, dy, 1, 3, 5, 4, 2, 3, 1, 1, want, 0);
+        convWeightGradReference(x, dy, 1, 3, 5, 4, 2, 3, 1, 1, want, 0);
         ConvWeightGrad.accumulate(x, dy, 1, 3, 5, 4, 2, 3, 1, 1, got, 0);
         assertArrayEquals(want, got, 1e-5f);
     }

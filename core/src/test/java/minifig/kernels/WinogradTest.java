@@ -35,15 +35,6 @@ class WinogradTest extends KernelTestBase {
         {2, 3, 4, 29, 30, 512}, {1, 2, 3, 56, 56, 512},
     };
 
-    private static float[] reference(float[] w, int O, float[] x, int N, int C, int H, int W) {
-        float[] col = new float[C * 9 * H * W], y = new float[N * O * H * W];
-        for (int n = 0; n < N; n++) {
-            Im2colNaive.im2col(x, n * C * H * W, C, H, W, 3, 3, 1, 1, col, 0);
-            GemmNaive.sgemm(false, false, O, H * W, C * 9, w, 0, C * 9, col, 0, H * W, y, n * O * H * W, H * W, false);
-        }
-        return y;
-    }
-
     /**
      * Plane by plane (chunkMaxChannels 0) and in chunks of 1, 5, 24 and 96 tiles (ragged, across tile rows), at
      * 1-3 threads: every variant equals the naive result and has the bits of the first.
@@ -55,7 +46,7 @@ class WinogradTest extends KernelTestBase {
             int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
             Winograd.maxTiles = c[5];
             float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
-            float[] want = reference(w, O, x, N, C, H, W);
+            float[] want = convReference(w, O, x, N, C, H, W, 3, 1, 1);
             float[] first = null;
             for (int chunk : new int[] {0, 1, 5, 24, 96}) {
                 Winograd.chunkMaxChannels = chunk == 0 ? 0 : 64;
@@ -78,16 +69,6 @@ class WinogradTest extends KernelTestBase {
         }
     }
 
-    /** dW[O, C*9] = sum over n of dY[n] [O, HW] · col(x[n])ᵀ [HW, C*9]: the definition through naive kernels. */
-    private static float[] referenceWeightGrad(float[] x, float[] dy, int N, int C, int H, int W, int O) {
-        float[] col = new float[C * 9 * H * W], dw = new float[O * C * 9];
-        for (int n = 0; n < N; n++) {
-            Im2colNaive.im2col(x, n * C * H * W, C, H, W, 3, 3, 1, 1, col, 0);
-            GemmNaive.sgemm(false, true, O, C * 9, H * W, dy, n * O * H * W, H * W, col, 0, H * W, dw, 0, C * 9, true);
-        }
-        return dw;
-    }
-
     @Test
     void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
         Random r = new Random(17);
@@ -95,8 +76,8 @@ class WinogradTest extends KernelTestBase {
             int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4];
             Winograd.maxTiles = c[5];
             float[] x = random(r, N * C * H * W), dy = random(r, N * O * H * W), start = random(r, O * C * 9);
-            float[] want = referenceWeightGrad(x, dy, N, C, H, W, O);
-            for (int i = 0; i < want.length; i++) want[i] += start[i];
+            float[] want = start.clone();
+            convWeightGradReference(x, dy, N, C, H, W, O, 3, 1, 1, want, 0);
             float[] first = null;
             for (int threads = 1; threads <= 3; threads++) {
                 Parallel.setThreads(threads);
