@@ -61,6 +61,12 @@ public final class ConvShifted {
      */
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
                                float[] y, int yOff) {
+        forward(w, O, x, N, C, H, W, K, stride, pad, y, yOff, null);
+    }
+
+    /** {@link #forward}, each output plane then put through {@code epi} (null: none) right after it is copied into y. */
+    public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
+                               float[] y, int yOff, Epilogue epi) {
         Grid g = Grid.of(C, H, W, K, stride, pad);
         int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW, wq = g.wq;
         int[] off = rowOffsets(g, CKK);
@@ -79,8 +85,10 @@ public final class ConvShifted {
                 copyChannels(x, n * C * H * W, 0, C, g, xp);
                 GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
                 int yn = yOff + n * O * OH * OW;
-                for (int o = 0; o < O; o++)
+                for (int o = 0; o < O; o++) {
                     for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * wq, y, yn + (o * OH + oh) * OW, OW);
+                    if (epi != null) epi.apply(y, yn + o * OH * OW, OH * OW, o);     // the plane just copied, still in L1
+                }
             }
         });
     }

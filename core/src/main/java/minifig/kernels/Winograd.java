@@ -30,6 +30,11 @@ public final class Winograd {
      * their number (each GEMM runs whole on one thread, each transform per plane).
      */
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
+        forward(w, O, x, N, C, H, W, y, yOff, null);
+    }
+
+    /** {@link #forward}, each output run then put through {@code epi} (null: none) as the output transform stores it. */
+    public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
         int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
         // V [16, C, T], M [16, O, T] and U [16, O, C]: the calling thread's buffers, kept like the other kernels'
@@ -40,7 +45,7 @@ public final class Winograd {
         float[] u = buffer(b, 2, 16 * O * C);
         Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
-            forwardInChunks(u, O, x, N, C, H, W, y, yOff);
+            forwardInChunks(u, O, x, N, C, H, W, y, yOff, epi);
             return;
         }
         float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L);
@@ -55,7 +60,7 @@ public final class Winograd {
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L)];
                 for (int p = lo; p < hi; p++)
-                    transformOutput(m, p % O * T + p / O * perImage, O * T, 0, perImage, H, W, tw, y, yo + p * H * W, q);
+                    transformOutput(m, p % O * T + p / O * perImage, O * T, 0, perImage, H, W, tw, y, yo + p * H * W, q, epi, p % O);
             });
         }
     }
@@ -75,7 +80,8 @@ public final class Winograd {
      * (layer3) chunks measured no gain. U is packed once for every chunk; the same operations in the same order,
      * so the same bits as the plane-by-plane path.
      */
-    private static void forwardInChunks(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff) {
+    private static void forwardInChunks(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff,
+                                        Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
         GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
         for (int xi = 0; xi < 16; xi++) a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C);
@@ -91,7 +97,7 @@ public final class Winograd {
                 }
                 for (int xi = 0; xi < 16; xi++)
                     GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * C * T, T), m, xi * O * T, T, false);
-                for (int o = 0; o < O; o++) transformOutput(m, o * T, O * T, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q);
+                for (int o = 0; o < O; o++) transformOutput(m, o * T, O * T, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q, epi, o);
             }
         });
     }
@@ -256,10 +262,13 @@ public final class Winograd {
      * 0 1 -1 -1], in vector lanes over the tiles, read straight from M's 16 runs (src.., OT floats apart; m has
      * {@link #L} floats of slack at its end for the last ragged vector). The four outputs of each tile land in q [4,
      * t1 - t0 rounded up to L] and are then interleaved into the 2x2 blocks of y, the last row/column dropped on odd
-     * sizes.
+     * sizes. What was written is then put through {@code epi} (channel {@code o}) unless it is null, as few contiguous
+     * runs as possible (the whole plane when the range is all of it; rows 14 or 28 wide would leave much of the work
+     * to the scalar tail): the runs of a tile range partition its outputs, so every output goes through it exactly
+     * once, chunks or not.
      */
     private static void transformOutput(float[] m, int src, int OT, int t0, int t1, int H, int W, int tw, float[] y,
-                                        int plane, float[] q) {
+                                        int plane, float[] q, Epilogue epi, int o) {
         int qs = q.length / 4;
         for (int p = 0; p < t1 - t0; p += L) {
             for (int i = 0; i < 2; i++) {
@@ -270,6 +279,7 @@ public final class Winograd {
                 s1.sub(s2).sub(s3).intoArray(q, (2 * i + 1) * qs + p);
             }
         }
+        int runStart = -1, runEnd = -1;        // the contiguous run of y written so far, for epi
         for (int ty = t0 / tw; ty * tw < t1; ty++) {
             int tx0 = Math.max(0, t0 - ty * tw), tx1 = Math.min(tw, t1 - ty * tw);
             for (int i = 0; i < 2; i++) {
@@ -280,8 +290,16 @@ public final class Winograd {
                     y[r + 2 * tx] = q[q0 + tx];
                     if (2 * tx + 1 < W) y[r + 2 * tx + 1] = q[q1 + tx];
                 }
+                if (epi == null) continue;
+                int c0 = r + 2 * tx0, c1 = r + Math.min(W, 2 * tx1);
+                if (c0 != runEnd) {
+                    if (runEnd > runStart) epi.apply(y, runStart, runEnd - runStart, o);
+                    runStart = c0;
+                }
+                runEnd = c1;
             }
         }
+        if (epi != null && runEnd > runStart) epi.apply(y, runStart, runEnd - runStart, o);
     }
 
     /** (Aᵀ M)[i, j] for the tiles at src.. of the runs M[ξ] (OT floats apart). */

@@ -109,7 +109,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                     runningVar.data[c] = (float) ((1 - momentum) * runningVar.data[c] + momentum * (ss / (M - 1)));
                 } else {
                     mean = runningMean.data[c];
-                    inv[c] = (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));
+                    inv[c] = invStd(c);
                 }
                 // xhat = (x - mean) * inv, y = gamma * xhat + beta
                 for (int n = 0; n < N; n++) {
@@ -128,6 +128,18 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
             reluFused = relu;
         }
         return y;
+    }
+
+    /** 1/sqrt(running_var + eps) of channel c, the eval scale. */
+    private float invStd(int c) {
+        return (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));
+    }
+
+    /** 1/sqrt(running_var + eps) per channel: what an eval forward (or a conv fused with it) scales x - mean by. */
+    float[] evalInvStd() {
+        float[] inv = new float[numFeatures];
+        for (int c = 0; c < numFeatures; c++) inv[c] = invStd(c);
+        return inv;
     }
 
     @Override

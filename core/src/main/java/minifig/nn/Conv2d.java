@@ -5,6 +5,7 @@ import java.util.Random;
 import minifig.kernels.ConvShifted;
 import minifig.kernels.ConvWeightGrad;
 import minifig.kernels.Elementwise;
+import minifig.kernels.Epilogue;
 import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
@@ -160,6 +161,30 @@ public final class Conv2d implements Layer {
     }
 
     /**
+     * The eval forward of "this conv, {@code bn} (or null), + {@code residual} (or null), ReLU (if {@code relu})" with
+     * all of it done as each output run is stored ({@link Epilogue}), instead of three or four passes over the
+     * activation and as many fresh tensors: the same bits as {@code forward(x, false)} followed by the separate
+     * layers, caching nothing. {@link Sequential} and {@link Residual} call it in eval mode.
+     */
+    public Tensor forwardEval(Tensor x, BatchNorm2d bn, Tensor residual, boolean relu) {
+        Checks.nchw("Conv2d input", x, inChannels);
+        int N = x.shape[0], H = x.shape[2], W = x.shape[3], OH = outSize(H), OW = outSize(W);
+        if (OH <= 0 || OW <= 0) return forward(x, false);         // forward's error message
+        if (bn != null && bn.numFeatures != outChannels) {
+            throw new IllegalArgumentException("Conv2d with " + outChannels + " out channels cannot feed a BatchNorm2d of "
+                    + bn.numFeatures + " features");
+        }
+        Tensor y = new Tensor(N, outChannels, OH, OW);
+        if (residual != null && !residual.sameShape(y)) throw Residual.shapeMismatch(y, residual);
+        Epilogue epi = new Epilogue(bias == null ? null : bias.value.data,
+                bn == null ? null : bn.runningMean.data, bn == null ? null : bn.evalInvStd(),
+                bn == null ? null : bn.weight.value.data, bn == null ? null : bn.bias.value.data,
+                residual == null ? null : residual.data, relu);
+        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, false, epi);
+        return y;
+    }
+
+    /**
      * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) without bias, y overwritten. The forward's
      * product, and the backward's dX of a stride-1 conv (see {@link #backward}), through the same kernels:
      * 3x3 stride-1 convs by {@link Winograd} when {@link #winograd} says so and {@code winogradAllowed}; other
@@ -170,14 +195,20 @@ public final class Conv2d implements Layer {
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
                          boolean training) {
+        convolve(w, O, x, K, stride, pad, y, winogradAllowed, training, null);
+    }
+
+    /** {@link #convolve}, each output run put through {@code epi} (null: none) right after it is stored. */
+    static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
+                         boolean training, Epilogue epi) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
         if (winogradAllowed && winograd(K, stride, pad, N, OHW, training)) {
-            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0);
+            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0, epi);
             return;
         }
         if (shiftedPanels(K, stride, pad, OHW)) {
-            ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0);
+            ConvShifted.forward(w, O, x.data, N, C, H, W, K, stride, pad, y.data, 0, epi);
             return;
         }
         int G = forwardGroupSize(N, OHW, Parallel.threads());
@@ -200,8 +231,14 @@ public final class Conv2d implements Layer {
                 GemmBlocked.DEFAULT.sgemm(a, cols, col, c, cOff, cols, false);
                 if (out != null) {
                     for (int i = 0; i < g; i++) {
-                        for (int o = 0; o < O; o++) System.arraycopy(out, o * cols + i * OHW, y.data, ((n0 + i) * O + o) * OHW, OHW);
+                        for (int o = 0; o < O; o++) {
+                            int dst = ((n0 + i) * O + o) * OHW;
+                            System.arraycopy(out, o * cols + i * OHW, y.data, dst, OHW);
+                            if (epi != null) epi.apply(y.data, dst, OHW, o);
+                        }
                     }
+                } else if (epi != null) {
+                    for (int o = 0; o < O; o++) epi.apply(y.data, cOff + o * OHW, OHW, o);
                 }
             }
         });

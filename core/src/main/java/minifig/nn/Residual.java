@@ -54,17 +54,25 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
 
     private Tensor forward(Tensor x, boolean training, boolean relu) {
         if (training) reluOutput = null;
+        // Eval with a main branch ending in "conv, BatchNorm": the add (and ReLU) run in that conv's output pass.
+        if (!training && main instanceof Sequential seq && seq.endsInConvBn()) {
+            Tensor s = shortcut == null ? x : shortcut.forward(x, false);
+            return seq.forwardEvalAdd(x, s, relu);
+        }
         Tensor a = main.forward(x, training);
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
-        if (!a.sameShape(s)) {
-            throw new IllegalArgumentException("Residual: main branch gives " + a.shapeString()
-                    + " but shortcut gives " + s.shapeString() + " (a downsample shortcut is needed)");
-        }
+        if (!a.sameShape(s)) throw shapeMismatch(a, s);
         // A fresh output: a branch may cache its own output for backward (ReLU does), so never add in place.
         Tensor y = new Tensor(a.shape);
         if (relu) Elementwise.split(y.size(), (lo, hi) -> Elementwise.addRelu(a.data, s.data, y.data, lo, hi - lo));
         else Elementwise.split(y.size(), (lo, hi) -> Elementwise.add(a.data, s.data, y.data, lo, hi - lo));  // y = a + s
         return y;
+    }
+
+    /** The error for a main branch output a and a shortcut output s of different shapes. */
+    static IllegalArgumentException shapeMismatch(Tensor a, Tensor s) {
+        return new IllegalArgumentException("Residual: main branch gives " + a.shapeString()
+                + " but shortcut gives " + s.shapeString() + " (a downsample shortcut is needed)");
     }
 
     @Override

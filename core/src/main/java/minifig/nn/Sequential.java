@@ -63,12 +63,55 @@ public class Sequential extends Module {
     /** Set by a training forward: reluFusedAfter[i] when layer i ran the ReLU at i + 1 in its own pass. */
     private boolean[] reluFusedAfter = new boolean[0];
 
+    /**
+     * Whether eval forwards run "Conv2d, BatchNorm2d[, ReLU]" and "Conv2d, ReLU" as one conv pass ({@link Conv2d#forwardEval}):
+     * on by default; package-private so tests can compare both.
+     */
+    static boolean evalConvFusion = true;
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         if (training) reluFusedAfter = new boolean[layers.size()];
-        for (int i = 0; i < layers.size(); i++) {
+        return run(x, training, layers.size());
+    }
+
+    /** Whether layer i and i + 1 are a conv and the BatchNorm of its outputs, fused in eval ({@link #evalConvFusion}). */
+    private boolean convBnAt(int i) {
+        return evalConvFusion && i + 1 < layers.size() && layers.get(i) instanceof Conv2d conv
+                && layers.get(i + 1) instanceof BatchNorm2d bn && bn.numFeatures == conv.outChannels;
+    }
+
+    /** Whether the last two layers are a conv and its BatchNorm, so {@link #forwardEvalAdd} applies. */
+    boolean endsInConvBn() { return layers.size() >= 2 && convBnAt(layers.size() - 2); }
+
+    /**
+     * The eval forward followed by "+ residual" and, with {@code relu}, a ReLU, the add and ReLU done in the last
+     * conv's output pass (only when {@link #endsInConvBn}); the same bits as forward, add, ReLU. For {@link Residual}.
+     */
+    Tensor forwardEvalAdd(Tensor x, Tensor residual, boolean relu) {
+        int last = layers.size() - 2;
+        x = run(x, false, last);
+        return ((Conv2d) layers.get(last)).forwardEval(x, (BatchNorm2d) layers.get(last + 1), residual, relu);
+    }
+
+    /** Layers [0, end) on x. */
+    private Tensor run(Tensor x, boolean training, int end) {
+        for (int i = 0; i < end; i++) {
             Layer l = layers.get(i);
-            boolean reluNext = i + 1 < layers.size() && layers.get(i + 1) instanceof ReLU;
+            boolean reluNext = i + 1 < end && layers.get(i + 1) instanceof ReLU;
+            // "Conv, BatchNorm[, ReLU]" and "conv, ReLU" in eval mode are one conv pass, the rest applied as the
+            // outputs are stored.
+            if (!training && i + 1 < end && convBnAt(i)) {
+                boolean relu = i + 2 < end && layers.get(i + 2) instanceof ReLU;
+                x = ((Conv2d) l).forwardEval(x, (BatchNorm2d) layers.get(i + 1), null, relu);
+                i += relu ? 2 : 1;
+                continue;
+            }
+            if (!training && evalConvFusion && reluNext && l instanceof Conv2d conv) {
+                x = conv.forwardEval(x, null, null, true);
+                i++;
+                continue;
+            }
             // "BatchNorm (or a residual add), ReLU" runs as one pass: EvalReluFusion in eval mode,
             // TrainingReluFusion in training (backward then skips the ReLU, see below).
             if (reluNext && !training && l instanceof EvalReluFusion f) {
