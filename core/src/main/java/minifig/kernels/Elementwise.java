@@ -139,61 +139,68 @@ public final class Elementwise {
         return s;
     }
 
-    /**
-     * BatchNorm's normalisation of one channel run: h = (x - mean) * scale, y = g * h + b, over [off, off+n);
-     * h is stored only when xh is not null.
-     */
-    public static void normalize(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+    /** BatchNorm's normalisation of one channel run: y = g * ((x - mean) * scale) + b over [off, off+n). */
+    public static void normalize(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
         int i = off, end = off + n;
         for (int bound = off + S.loopBound(n); i < bound; i += V) {
-            FloatVector h = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
-            if (xh != null) h.intoArray(xh, i);
-            h.mul(g).add(b).intoArray(y, i);
+            FloatVector.fromArray(S, x, i).sub(mean).mul(scale).mul(g).add(b).intoArray(y, i);
         }
-        for (; i < end; i++) {
-            float h = (x[i] - mean) * scale;
-            if (xh != null) xh[i] = h;
-            y[i] = g * h + b;
-        }
+        for (; i < end; i++) y[i] = g * ((x[i] - mean) * scale) + b;
     }
 
     /**
-     * BatchNorm and the ReLU after it in one pass: h = (x - mean) * scale (stored when xh is not null, in
-     * training), y = max(g * h + b, 0) over [off, off+n); bit-identical to {@link #normalize} followed by
-     * {@link #relu}.
+     * BatchNorm and the ReLU after it in one pass: y = max(g * ((x - mean) * scale) + b, 0) over [off, off+n);
+     * bit-identical to {@link #normalize} followed by {@link #relu}.
      */
-    public static void normalizeRelu(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
         FloatVector zero = FloatVector.zero(S);
         int i = off, end = off + n;
         for (int bound = off + S.loopBound(n); i < bound; i += V) {
-            FloatVector h = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
-            if (xh != null) h.intoArray(xh, i);
-            FloatVector v = h.mul(g).add(b);
+            FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).mul(scale).mul(g).add(b);
             zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, i);
         }
         for (; i < end; i++) {
-            float h = (x[i] - mean) * scale;
-            if (xh != null) xh[i] = h;
-            float v = g * h + b;
+            float v = g * ((x[i] - mean) * scale) + b;
             y[i] = v > 0f ? v : 0f;
         }
     }
 
     /**
-     * The backward sums of a BatchNorm whose ReLU ran in the same forward pass ({@link #normalizeRelu}), over one
-     * channel run [off, off+n): with the ReLU's gradient dm = (g * h + b > 0) ? d : 0 recomputed from x-hat,
-     * sums[0] = sum of dm and sums[1] = sum of dm * h, the same sums as {@link #sum} / {@link #dot} of
-     * {@link #reluBackward}'s output (same blocks and lanes; only reduceLanes' unspecified order may differ).
-     * One read of d and h instead of a ReLU pass plus two sum passes.
+     * sum of d * h over [off, off+n) with x-hat h = (x - mean) * scale recomputed in registers from BatchNorm's
+     * cached input (the same float operations as the forward's, so the forward's h exactly); blocks as {@link #dot}.
      */
-    public static void reluMaskedSums(float[] d, float[] h, int off, int n, float g, float b, double[] sums) {
+    public static double dotNormalized(float[] d, float[] x, int off, int n, float mean, float scale) {
+        double s = 0;
+        int i = 0;
+        while (i + BLOCK <= n) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += V) {
+                FloatVector h = FloatVector.fromArray(S, x, off + i + j).sub(mean).mul(scale);
+                acc = FloatVector.fromArray(S, d, off + i + j).fma(h, acc);
+            }
+            s += acc.reduceLanes(VectorOperators.ADD);
+            i += BLOCK;
+        }
+        for (; i < n; i++) s += (double) d[off + i] * ((x[off + i] - mean) * scale);
+        return s;
+    }
+
+    /**
+     * The backward sums of a BatchNorm whose ReLU ran in the same forward pass ({@link #normalizeRelu}), over one
+     * channel run [off, off+n): with x-hat h = (x - mean) * scale recomputed from the cached input and the ReLU's
+     * gradient dm = (g * h + b > 0) ? d : 0, sums[0] = sum of dm and sums[1] = sum of dm * h, the same sums as
+     * {@link #sum} / {@link #dotNormalized} of {@link #reluBackward}'s output (same blocks and lanes; only
+     * reduceLanes' unspecified order may differ). One read of d and x instead of a ReLU pass plus two sum passes.
+     */
+    public static void reluMaskedSums(float[] d, float[] x, int off, int n, float mean, float scale, float g, float b,
+                                      double[] sums) {
         FloatVector zero = FloatVector.zero(S);
         double s = 0, t = 0;
         int i = 0;
         while (i + BLOCK <= n) {
             FloatVector accS = FloatVector.zero(S), accT = FloatVector.zero(S);
             for (int j = 0; j < BLOCK; j += V) {
-                FloatVector hv = FloatVector.fromArray(S, h, off + i + j);
+                FloatVector hv = FloatVector.fromArray(S, x, off + i + j).sub(mean).mul(scale);
                 FloatVector dm = zero.blend(FloatVector.fromArray(S, d, off + i + j), hv.mul(g).add(b).compare(VectorOperators.GT, 0f));
                 accS = accS.add(dm);
                 accT = dm.fma(hv, accT);
@@ -203,7 +210,7 @@ public final class Elementwise {
             i += BLOCK;
         }
         for (; i < n; i++) {
-            float hi = h[off + i], dm = g * hi + b > 0f ? d[off + i] : 0f;
+            float hi = (x[off + i] - mean) * scale, dm = g * hi + b > 0f ? d[off + i] : 0f;
             s += dm;
             t += (double) dm * hi;
         }
@@ -213,32 +220,37 @@ public final class Elementwise {
 
     /**
      * BatchNorm's input gradient through the ReLU fused after it: dx = k * (dm - meanD - h * meanDh) with
-     * dm = (g * h + b > 0) ? d : 0, over [off, off+n); bit-identical to {@link #reluBackward} then
-     * {@link #normalizeBackward}. With {@code statsFixed} (running statistics), dx = k * dm, as {@link #scale}.
+     * h = (x - mean) * scale and dm = (g * h + b > 0) ? d : 0, over [off, off+n); bit-identical to
+     * {@link #reluBackward} then {@link #normalizeBackward}. With {@code statsFixed} (running statistics),
+     * dx = k * dm, as {@link #scale}.
      */
-    public static void normalizeReluBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD,
-                                             float meanDh, float g, float b, boolean statsFixed) {
+    public static void normalizeReluBackward(float[] d, float[] x, float[] dx, int off, int n, float mean, float scale,
+                                             float k, float meanD, float meanDh, float g, float b, boolean statsFixed) {
         FloatVector zero = FloatVector.zero(S);
         int i = off, end = off + n;
         for (int bound = off + S.loopBound(n); i < bound; i += V) {
-            FloatVector hv = FloatVector.fromArray(S, h, i);
+            FloatVector hv = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
             FloatVector dm = zero.blend(FloatVector.fromArray(S, d, i), hv.mul(g).add(b).compare(VectorOperators.GT, 0f));
             (statsFixed ? dm : dm.sub(meanD).sub(hv.mul(meanDh))).mul(k).intoArray(dx, i);
         }
         for (; i < end; i++) {
-            float dm = g * h[i] + b > 0f ? d[i] : 0f;
-            dx[i] = statsFixed ? k * dm : k * (dm - meanD - h[i] * meanDh);
+            float h = (x[i] - mean) * scale, dm = g * h + b > 0f ? d[i] : 0f;
+            dx[i] = statsFixed ? k * dm : k * (dm - meanD - h * meanDh);
         }
     }
 
-    /** BatchNorm's input gradient for one channel run: dx = k * (d - meanD - h * meanDh) over [off, off+n). */
-    public static void normalizeBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD, float meanDh) {
+    /**
+     * BatchNorm's input gradient for one channel run: dx = k * (d - meanD - h * meanDh) with h = (x - mean) * scale,
+     * over [off, off+n).
+     */
+    public static void normalizeBackward(float[] d, float[] x, float[] dx, int off, int n, float mean, float scale,
+                                         float k, float meanD, float meanDh) {
         int i = off, end = off + n;
         for (int bound = off + S.loopBound(n); i < bound; i += V) {
-            FloatVector hv = FloatVector.fromArray(S, h, i);
+            FloatVector hv = FloatVector.fromArray(S, x, i).sub(mean).mul(scale);
             FloatVector.fromArray(S, d, i).sub(meanD).sub(hv.mul(meanDh)).mul(k).intoArray(dx, i);
         }
-        for (; i < end; i++) dx[i] = k * (d[i] - meanD - h[i] * meanDh);
+        for (; i < end; i++) dx[i] = k * (d[i] - meanD - (x[i] - mean) * scale * meanDh);
     }
 
     /** dx = k * d over [off, off+n) (BatchNorm backward with frozen statistics). */

@@ -37,31 +37,42 @@ public final class ElementwiseNaive {
         return s;
     }
 
-    public static void normalize(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
+    public static void normalize(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
         for (int i = off; i < off + n; i++) {
             float h = (x[i] - mean) * scale;
-            if (xh != null) xh[i] = h;
             y[i] = g * h + b;
         }
     }
 
-    public static void normalizeRelu(float[] x, float[] xh, float[] y, int off, int n, float mean, float scale, float g, float b) {
-        normalize(x, xh, y, off, n, mean, scale, g, b);
+    public static void normalizeRelu(float[] x, float[] y, int off, int n, float mean, float scale, float g, float b) {
+        normalize(x, y, off, n, mean, scale, g, b);
         relu(y, off, y, off, n);
     }
 
+    /** x-hat of [off, off+n) into a fresh array: h = (x - mean) * scale, what the forward normalised with. */
+    private static float[] normalized(float[] x, int off, int n, float mean, float scale) {
+        float[] h = new float[x.length];
+        for (int i = off; i < off + n; i++) h[i] = (x[i] - mean) * scale;
+        return h;
+    }
+
+    public static double dotNormalized(float[] d, float[] x, int off, int n, float mean, float scale) {
+        return dot(d, normalized(x, off, n, mean, scale), off, n);
+    }
+
     /** The ReLU's gradient (mask recomputed from x-hat as g * h + b > 0), then its sum and its dot with h. */
-    public static void reluMaskedSums(float[] d, float[] h, int off, int n, float g, float b, double[] sums) {
-        float[] dm = reluMaskedGradient(d, h, off, n, g, b);
+    public static void reluMaskedSums(float[] d, float[] x, int off, int n, float mean, float scale, float g, float b,
+                                      double[] sums) {
+        float[] h = normalized(x, off, n, mean, scale), dm = reluMaskedGradient(d, h, off, n, g, b);
         sums[0] = sum(dm, off, n);
         sums[1] = dot(dm, h, off, n);
     }
 
-    public static void normalizeReluBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD,
-                                             float meanDh, float g, float b, boolean statsFixed) {
-        float[] dm = reluMaskedGradient(d, h, off, n, g, b);
+    public static void normalizeReluBackward(float[] d, float[] x, float[] dx, int off, int n, float mean, float scale,
+                                             float k, float meanD, float meanDh, float g, float b, boolean statsFixed) {
+        float[] dm = reluMaskedGradient(d, normalized(x, off, n, mean, scale), off, n, g, b);
         if (statsFixed) scale(dm, dx, off, n, k);
-        else normalizeBackward(dm, h, dx, off, n, k, meanD, meanDh);
+        else normalizeBackward(dm, x, dx, off, n, mean, scale, k, meanD, meanDh);
     }
 
     /** dm = (g * h + b > 0) ? d : 0 on [off, off+n) of a fresh array: the ReLU's backward from its recomputed input. */
@@ -81,7 +92,9 @@ public final class ElementwiseNaive {
         relu(out, off, out, off, n);
     }
 
-    public static void normalizeBackward(float[] d, float[] h, float[] dx, int off, int n, float k, float meanD, float meanDh) {
+    public static void normalizeBackward(float[] d, float[] x, float[] dx, int off, int n, float mean, float scale,
+                                         float k, float meanD, float meanDh) {
+        float[] h = normalized(x, off, n, mean, scale);
         for (int i = off; i < off + n; i++) dx[i] = k * (d[i] - meanD - h[i] * meanDh);
     }
 

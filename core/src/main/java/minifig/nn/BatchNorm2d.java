@@ -39,12 +39,14 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
     private boolean frozenStats;
 
     /**
-     * Cached by a training forward: the normalised input, 1/sqrt(var+eps) per channel, the mode used, and
-     * whether the following ReLU ran in the same pass (then backward receives the ReLU output's gradient and
-     * recomputes the ReLU's mask from x-hat: gamma * xhat + beta > 0).
+     * Cached by a training forward: its input, the mean and 1/sqrt(var+eps) it normalised each channel with (backward
+     * recomputes x-hat = (x - mean) * invStd in registers, the forward's values exactly, instead of the forward
+     * writing an x-hat tensor: one activation-sized array less to allocate, zero and write per layer and step), the
+     * mode used, and whether the following ReLU ran in the same pass (then backward receives the ReLU output's
+     * gradient and recomputes the ReLU's mask: gamma * xhat + beta > 0).
      */
-    private Tensor xhat;
-    private float[] invStd;
+    private Tensor input;
+    private float[] means, invStd;
     private boolean usedRunningStats, reluFused;
 
     public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
@@ -90,9 +92,8 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                     + "got input " + x.shapeString());
         }
         Tensor y = new Tensor(x.shape);
-        Tensor xh = training ? new Tensor(x.shape) : null;
-        float[] inv = new float[C];
-        float[] xs = x.data, ys = y.data, xhs = xh == null ? null : xh.data, g = weight.value.data, b = bias.value.data;
+        float[] mu = new float[C], inv = new float[C];
+        float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data;
         // Channels are independent (their own statistics and outputs), so they split over threads.
         Parallel.RangeBody channels = (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
@@ -111,18 +112,20 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                     mean = runningMean.data[c];
                     inv[c] = invStd(c);
                 }
+                mu[c] = mean;
                 // xhat = (x - mean) * inv, y = gamma * xhat + beta
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
-                    if (relu) Elementwise.normalizeRelu(xs, xhs, ys, off, HW, mean, inv[c], g[c], b[c]);
-                    else Elementwise.normalize(xs, xhs, ys, off, HW, mean, inv[c], g[c], b[c]);
+                    if (relu) Elementwise.normalizeRelu(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
+                    else Elementwise.normalize(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
                 }
             }
         };
         Elementwise.splitItems(C, x.size(), channels);
         if (batchStats) numBatchesTracked.data[0] += 1f;
         if (training) {
-            xhat = xh;
+            input = x;
+            means = mu;
             invStd = inv;
             usedRunningStats = !batchStats;
             reluFused = relu;
@@ -144,14 +147,14 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
 
     @Override
     public Tensor backward(Tensor dOut) {
-        Tensor xh = Checks.cached(xhat, "BatchNorm2d");
-        xhat = null;        // released as soon as backward starts (see Layer: one forward, one backward)
-        Checks.sameShape("BatchNorm2d backward", xh, dOut);
-        int N = xh.shape[0], C = numFeatures, HW = xh.shape[2] * xh.shape[3];
+        Tensor x = Checks.cached(input, "BatchNorm2d");
+        input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
+        Checks.sameShape("BatchNorm2d backward", x, dOut);
+        int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
         double M = (double) N * HW;
-        Tensor dx = new Tensor(xh.shape);
-        float[] d = dOut.data, h = xh.data, dxs = dx.data, g = weight.value.data;
-        float[] inv = invStd, b = bias.value.data;
+        Tensor dx = new Tensor(x.shape);
+        float[] d = dOut.data, xs = x.data, dxs = dx.data, g = weight.value.data;
+        float[] mu = means, inv = invStd, b = bias.value.data;
         boolean relu = reluFused;
         Parallel.RangeBody channels = (c0, c1) -> {
             double[] sums = new double[2];
@@ -161,12 +164,12 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                     int off = (n * C + c) * HW;
                     if (relu) {
                         // d is the ReLU output's gradient: these are the sums of the ReLU's input gradient
-                        Elementwise.reluMaskedSums(d, h, off, HW, g[c], b[c], sums);
+                        Elementwise.reluMaskedSums(d, xs, off, HW, mu[c], inv[c], g[c], b[c], sums);
                         sumDy += sums[0];
                         sumDyXh += sums[1];
                     } else {
                         sumDy += Elementwise.sum(d, off, HW);
-                        sumDyXh += Elementwise.dot(d, h, off, HW);
+                        sumDyXh += Elementwise.dotNormalized(d, xs, off, HW, mu[c], inv[c]);
                     }
                 }
                 if (!weight.frozen) weight.grad.data[c] += (float) sumDyXh;
@@ -175,13 +178,14 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                 for (int n = 0; n < N; n++) {
                     int off = (n * C + c) * HW;
                     if (relu) {
-                        Elementwise.normalizeReluBackward(d, h, dxs, off, HW, k, (float) (sumDy / M),
+                        Elementwise.normalizeReluBackward(d, xs, dxs, off, HW, mu[c], inv[c], k, (float) (sumDy / M),
                                 (float) (sumDyXh / M), g[c], b[c], usedRunningStats);
                     } else if (usedRunningStats) {
                         Elementwise.scale(d, dxs, off, HW, k);                     // dx = k * dy
                     } else {
                         // dx = gamma/sigma * (dy - mean(dy) - xhat * mean(dy * xhat)): mean and variance depend on x.
-                        Elementwise.normalizeBackward(d, h, dxs, off, HW, k, (float) (sumDy / M), (float) (sumDyXh / M));
+                        Elementwise.normalizeBackward(d, xs, dxs, off, HW, mu[c], inv[c], k, (float) (sumDy / M),
+                                (float) (sumDyXh / M));
                     }
                 }
             }
