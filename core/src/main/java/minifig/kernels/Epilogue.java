@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * What an eval-mode convolution does to its outputs right after writing them, while they are still in L1: the
  * conv's bias, the BatchNorm after it (running statistics), the residual add of a ResNet block and the ReLU.
  * Run as separate layers, each of those is a pass over the whole activation in memory and a fresh tensor for the
- * JVM to zero; at two threads those passes scale ~1.0x (DRAM-bound), so they were 15% of a batch-8 forward.
+ * JVM to zero; those passes scale ~1.0x at two threads (DRAM-bound on the large maps): ~8% of a ResNet-18 batch-8
+ * forward at two threads (bench LayerProfile --eval).
  *
  * <pre>
  *   v = conv output (+ bias[o])                      Conv2d's bias loop
@@ -18,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  *
  * Each step is the same float operations in the same order as the separate layer (no fused multiply-add), so a
- * fused network gives the same bits as the unfused one (Conv2dEvalFusionTest, ResNetTest). Any step may be absent.
+ * fused network gives the same bits as the unfused one (Conv2dEvalFusionTest: per path and whole networks). Any step
+ * may be absent.
  */
 public final class Epilogue {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
