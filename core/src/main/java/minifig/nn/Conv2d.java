@@ -302,6 +302,14 @@ public final class Conv2d implements Layer {
     /** Output pixels over the batch from which {@link #winogradWeightGrad} applies; package-private for tests. */
     static int winogradWeightGradMinPixels = 392;
 
+    /**
+     * Output pixels per image from which backward computes a col2im dX (strided convs, padded 1x1s) image by image with
+     * Wᵀ packed once, instead of per group of images: measured per conv in one process, the strided convs of
+     * ResNet-18's layer2/layer3 (784 and 196 pixels) 1.05-1.47x faster at batch 8 and 32, one and two threads, and
+     * layer4's (49 pixels) 0.80-0.95x (docs/performance.md). Package-private for tests.
+     */
+    static int dxPerImageMinPixels = 196;
+
     /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
     static int shiftedMinPixels = 784;
 
@@ -385,7 +393,8 @@ public final class Conv2d implements Layer {
         float[] dwT = needDW && transposedWeightGrad(N, OHW, CKK, O) ? Workspace.get(Workspace.DWT, CKK * O) : null;
         if (dwT != null) Arrays.fill(dwT, 0, CKK * O, 0f);
         boolean asConv = dx != null && inputGradAsConv();
-        boolean loop = needDW || (dx != null && !asConv);      // anything left for the per-group GEMMs
+        boolean dxPerImage = dx != null && !asConv && !direct && OHW >= dxPerImageMinPixels;
+        boolean loop = needDW || (dx != null && !asConv && !dxPerImage);      // anything left for the per-group GEMMs
         int groups = (N + G - 1) / G, WS = O * CKK;
         // With several groups each one's dW goes to its own slot of `part`, and the slots are added in group
         // order below: whole groups can then run on different threads and dW is the same sum for any thread
@@ -394,7 +403,7 @@ public final class Conv2d implements Layer {
         float[] dwTarget = dwT != null ? dwT : weight.grad.data;
         if (loop) Parallel.forEachWhole(groups, (lo, hi) -> {
             float[] col = direct || !needDW ? null : Workspace.get(Workspace.COL, CKK * G * OHW);
-            float[] dCol = direct || dx == null || asConv ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
+            float[] dCol = direct || dx == null || asConv || dxPerImage ? null : Workspace.get(Workspace.DCOL, CKK * G * OHW);
             // With G > 1 the GEMMs need dY of the group as one matrix [O, G*OHW]: gathered here.
             float[] dyG = G == 1 ? null : Workspace.get(Workspace.OUT, O * G * OHW);
             for (int gi = lo; gi < hi; gi++) {
@@ -425,7 +434,7 @@ public final class Conv2d implements Layer {
                     else Gemm.sgemm(false, true, O, CKK, cols, dy, dyOff, cols, b, bOff, cols, t, tOff, CKK, part == null);
                 }
                 // dCol[CKK, cols] = W[O, CKK]ᵀ · dY[O, cols]; a direct pointwise conv writes it straight into dX[n].
-                if (dx == null || asConv) continue;
+                if (dx == null || asConv || dxPerImage) continue;
                 if (direct) {
                     Gemm.sgemm(true, false, CKK, OHW, O, weight.value.data, 0, CKK, dy, dyOff, OHW,
                             dx.data, n0 * CHW, OHW, false);
@@ -451,6 +460,18 @@ public final class Conv2d implements Layer {
                 for (int o = 0; o < O; o++)
                     for (int k = k0; k < k1; k++) dw[o * CKK + k] += dwT[k * O + o];
             }
+        }
+        // dX[n] = col2im(Wᵀ · dY[n]) image by image, Wᵀ packed once: a group's dCol [C*K*K, G*OH*OW] (7.2 MB for
+        // layer3's 3x3/2 at G = 8) left L2 before col2im read it back; one image's (0.9 MB) mostly does not.
+        if (dxPerImage) {
+            GemmBlocked.PackedA wt = GemmBlocked.DEFAULT.pack(true, CKK, O, weight.value.data, 0, CKK);
+            Parallel.forEachWhole(N, (lo, hi) -> {
+                float[] dCol = Workspace.get(Workspace.DCOL, CKK * OHW);
+                for (int n = lo; n < hi; n++) {
+                    GemmBlocked.DEFAULT.sgemm(wt, OHW, GemmBlocked.matrix(false, dOut.data, n * O * OHW, OHW), dCol, 0, OHW, false);
+                    Im2col.col2im(dCol, 0, C, H, W, kernel, kernel, stride, padding, dx.data, n * CHW, OHW);
+                }
+            });
         }
         // dX[N, C, H, W] = conv(dY, W') over the whole batch, through the forward's kernels (inputGradAsConv).
         if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed, true);

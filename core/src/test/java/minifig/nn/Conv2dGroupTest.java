@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * a stride-1 dX computed as a convolution of dY == its definition.
  */
 class Conv2dGroupTest {
-    private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels,
+    private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels, savedDx = Conv2d.dxPerImageMinPixels,
             savedWinograd = Conv2d.winogradMinPixels, savedWinogradTraining = Conv2d.winogradTrainingMinPixels,
             savedWinogradDW = Conv2d.winogradWeightGradMinPixels;
 
@@ -25,6 +25,7 @@ class Conv2dGroupTest {
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
+        Conv2d.dxPerImageMinPixels = savedDx;
         Conv2d.winogradMinPixels = savedWinograd;
         Conv2d.winogradTrainingMinPixels = savedWinogradTraining;
         Conv2d.winogradWeightGradMinPixels = savedWinogradDW;
@@ -132,10 +133,12 @@ class Conv2dGroupTest {
                         {2, 3, 6, 2, 2, 1, 1}, {2, 3, 5, 2, 1, 1, 1}, {2, 4, 5, 3, 1, 0, 1},
                         {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3}};
         for (int[] cfg : cfgs) {
-            // ConvShifted, then implicit im2col; then the textbook forms (col2im, dW from col) switched on
-            for (int variant = 0; variant < 3; variant++) {
+            // ConvShifted, then implicit im2col; then the textbook forms (col2im, dW from col) switched on; then
+            // the col2im dX image by image
+            for (int variant = 0; variant < 4; variant++) {
                 int minPixels = variant == 1 ? Integer.MAX_VALUE : 1;
                 Conv2d.shiftedMinPixels = minPixels;
+                Conv2d.dxPerImageMinPixels = variant == 3 ? 1 : Integer.MAX_VALUE;
                 Random r = new Random(11);
                 Conv2d conv = new Conv2d(cfg[1], cfg[3], cfg[4], cfg[6], cfg[5], false, r);
                 boolean textbook = variant == 2;
@@ -152,6 +155,40 @@ class Conv2dGroupTest {
             }
         }
         assertFalse(new Conv2d(2, 2, 3, 2, 1, false, new Random(1)).inputGradAsConv());   // strided: col2im
+    }
+
+    /**
+     * The col2im dX image by image (Wᵀ packed once) gives the same bits as per group of images: each dCol column is the
+     * same dot product over the out-channels, and col2im adds each image's columns in the same order. At 1 and 2 threads.
+     */
+    @Test
+    void dxImageByImageEqualsGroupedBitForBit() {
+        // {N, C, H, O, K, stride, pad}: strided 3x3 and 1x1 (ResNet's downsamples), a padded 1x1, a 3x3/3
+        int[][] cfgs = {{5, 3, 9, 4, 3, 2, 1}, {4, 4, 8, 6, 1, 2, 0}, {3, 2, 6, 3, 1, 1, 1}, {2, 3, 10, 2, 3, 3, 1}};
+        int before = minifig.kernels.Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                minifig.kernels.Parallel.setThreads(threads);
+                for (int[] cfg : cfgs) {
+                    Conv2d.dxPerImageMinPixels = Integer.MAX_VALUE;
+                    Tensor[] grouped = run(Integer.MAX_VALUE / 2 + 1, cfg, true, 4);
+                    Conv2d.dxPerImageMinPixels = 1;
+                    Tensor[] perImage = run(Integer.MAX_VALUE / 2 + 1, cfg, true, 4);
+                    String what = java.util.Arrays.toString(cfg) + " threads=" + threads;
+                    assertArrayEquals(grouped[1].data, perImage[1].data, 0f, what + " dx");
+                    assertArrayEquals(grouped[2].data, perImage[2].data, 0f, what + " dw (the group loop without dX)");
+                    assertTrue(maxAbs(perImage[1]) > 0, what + ": dx is not all zeros");
+                }
+            }
+        } finally {
+            minifig.kernels.Parallel.setThreads(before);
+        }
+    }
+
+    private static float maxAbs(Tensor t) {
+        float m = 0;
+        for (float v : t.data) m = Math.max(m, Math.abs(v));
+        return m;
     }
 
     /** dW through dWᵀ = col · dYᵀ (wide, shallow convs) and through dY · colᵀ == the definition, added onto existing values. */
