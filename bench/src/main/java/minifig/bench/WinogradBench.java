@@ -22,9 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * through the same kernels as the forward), through {@code Conv2d} with Winograd F(2x2, 3x3) allowed (its default
  * where it applies) or forbidden (ConvShifted on layer1/layer2's maps, implicit im2col + GEMM on the smaller ones;
  * dW from the padded image or from col): the measurement behind {@code Conv2d.winograd}'s and
- * {@code winogradWeightGrad}'s rules. Layers are ResNet-18's stride-1 3x3 convs, layer1 (56x56) to layer4 (7x7);
- * layer4's eval forward keeps im2col either way (the per-image rule), so its forward rows check that the switch
- * changes nothing there. Flops as for im2col: 2*O*(OH*OW)*(C*9) per image and pass.
+ * {@code winogradWeightGrad}'s rules. Layers are ResNet-18's stride-1 3x3 convs, layer1 (56x56) to layer4 (7x7).
+ * Flops as for im2col: 2*O*(OH*OW)*(C*9) per image and pass.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar WinogradBench -f 1
  * -p batch=8,32 -p threads=1}
@@ -40,7 +39,7 @@ public class WinogradBench {
     @Param({"l1_64_56_64", "l2_128_28_128", "l3_256_14_256", "l4_512_7_512"})
     public String layer;
 
-    @Param({"8", "32"})
+    @Param({"1", "8", "32"})
     public int batch;
 
     @Param({"1", "2"})

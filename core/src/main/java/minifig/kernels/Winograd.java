@@ -35,15 +35,36 @@ public final class Winograd {
 
     /** {@link #forward}, each output run then put through {@code epi} (null: none) as the output transform stores it. */
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff, Epilogue epi) {
-        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
-        int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
         // V [16, C, T], M [16, O, T] and U [16, O, C]: the calling thread's buffers, kept like the other kernels'
         // workspaces. Allocated per call, their zeroing and page faults cost 1.07-1.18x on layer3/layer4 once the
         // transforms were vectorised, and keeping them left a training step's peak RSS within noise
         // (docs/performance.md).
-        float[][] b = BUFFERS.get();
-        float[] u = buffer(b, 2, 16 * O * C);
+        float[] u = buffer(BUFFERS.get(), 2, 16 * O * C);
+        transformWeights(w, O, C, u);
+        forwardTransformed(u, O, x, N, C, H, W, y, yOff, epi);
+    }
+
+    /** U [16, O, C] = G g Gᵀ of every kernel g of w [O, C, 3, 3], in a new array: what {@link #forwardTransformed} takes. */
+    public static float[] transformedWeights(float[] w, int O, int C) {
+        float[] u = new float[16 * O * C];
+        transformWeights(w, O, C, u);
+        return u;
+    }
+
+    private static void transformWeights(float[] w, int O, int C, float[] u) {
         Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
+    }
+
+    /**
+     * {@link #forward} from weights transformed beforehand ({@link #transformedWeights}), for a conv whose weights do
+     * not change between calls (inference): on 7x7 maps the transform of 512 x 512 kernels costs about what the
+     * products save for one image. The same bits as {@link #forward} of the weights u came from.
+     */
+    public static void forwardTransformed(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff,
+                                          Epilogue epi) {
+        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
+        int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
+        float[][] b = BUFFERS.get();
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
             forwardInChunks(u, O, x, N, C, H, W, y, yOff, epi);
             return;

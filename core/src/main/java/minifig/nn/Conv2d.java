@@ -146,7 +146,9 @@ public final class Conv2d implements Layer {
         }
         int O = outChannels, OHW = OH * OW;
         Tensor y = new Tensor(N, O, OH, OW);
-        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed, training);
+        if (training) winogradCache = null;     // stale after the step anyway; not held through training
+        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed, training, null,
+                training ? null : evalWinogradWeights(N, OHW));
         if (bias != null) {
             for (int n = 0; n < N; n++) {
                 for (int o = 0; o < O; o++) {
@@ -180,8 +182,37 @@ public final class Conv2d implements Layer {
                 bn == null ? null : bn.runningMean.data, bn == null ? null : bn.evalInvStd(),
                 bn == null ? null : bn.weight.value.data, bn == null ? null : bn.bias.value.data,
                 residual == null ? null : residual.data, relu);
-        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, false, epi);
+        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, false, epi,
+                evalWinogradWeights(N, OH * OW));
         return y;
+    }
+
+    /** Winograd's transformed weights for eval forwards, and the weights they were made from. */
+    private record TransformedWeights(float[] w, float[] u) {}
+
+    /** See {@link #evalWinogradWeights}; null until an eval forward needs it, and dropped by a training forward. */
+    private volatile TransformedWeights winogradCache;
+
+    /**
+     * U for an eval forward that Winograd takes on a map below {@link #winogradMinPixels} output pixels (layer4's
+     * 7x7, through the rule for wide convs), else null (transformed per call, or no Winograd). There the transform
+     * of 512 x 512 kernels per call costs about what Winograd saves for one image (0.93-1.01x against im2col; from a
+     * kept U 1.04-1.14x, docs/performance.md), so U is kept with a copy of the weights it came from, and the copy is
+     * compared with the current weights, every float, before each use: an optimizer step, a loaded checkpoint or a
+     * direct write to weight.value is never served a stale U (the compare reads 9.4 MB, ~1 ms, against the transform's
+     * 3-4 ms). Thread-safe: concurrent eval forwards at worst build the same U twice.
+     */
+    private float[] evalWinogradWeights(int N, int OHW) {
+        if (!winogradAllowed || OHW >= winogradMinPixels
+                || !winograd(kernel, stride, padding, N, OHW, inChannels, outChannels, false)) return null;
+        float[] w = weight.value.data;
+        TransformedWeights c = winogradCache;
+        if (c == null || !Arrays.equals(c.w, w)) {
+            float[] copy = w.clone();
+            c = new TransformedWeights(copy, Winograd.transformedWeights(copy, outChannels, inChannels));
+            winogradCache = c;
+        }
+        return c.u;
     }
 
     /**
@@ -195,16 +226,20 @@ public final class Conv2d implements Layer {
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
                          boolean training) {
-        convolve(w, O, x, K, stride, pad, y, winogradAllowed, training, null);
+        convolve(w, O, x, K, stride, pad, y, winogradAllowed, training, null, null);
     }
 
-    /** {@link #convolve}, each output run put through {@code epi} (null: none) right after it is stored. */
+    /**
+     * {@link #convolve}, each output run put through {@code epi} (null: none) right after it is stored; {@code u}, when
+     * not null, is Winograd's transform of w ({@link #evalWinogradWeights}), used if Winograd applies.
+     */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
-                         boolean training, Epilogue epi) {
+                         boolean training, Epilogue epi, float[] u) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
-        if (winogradAllowed && winograd(K, stride, pad, N, OHW, training)) {
-            Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0, epi);
+        if (winogradAllowed && winograd(K, stride, pad, N, OHW, C, O, training)) {
+            if (u != null) Winograd.forwardTransformed(u, O, x.data, N, C, H, W, y.data, 0, epi);
+            else Winograd.forward(w, O, x.data, N, C, H, W, y.data, 0, epi);
             return;
         }
         if (shiftedPanels(K, stride, pad, OHW)) {
@@ -269,19 +304,29 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv with at
-     * least {@link #winogradMinPixels} output pixels per image (ResNet's layer1-layer3), or, in training (the
-     * forward and the dX), with at least {@link #winogradTrainingMinPixels} output pixels over the batch (layer4
-     * from batch 8). Measured per conv against the other paths, in one process, since its transforms were
-     * vectorised (docs/performance.md): layer1-layer3 1.1-1.6x faster at batch 8 and 32, layer2 1.4x for one
-     * image; layer4 1.1-1.4x at batch 8 and 32 but 1.8x slower for one image (the weight transform of 512 x 512
-     * kernels then dominates). Inference does not look at the batch: Winograd and im2col round differently, and
-     * an image's prediction must not depend on which other images share its batch (ConcurrentPredictTest,
-     * CliTest). A training step's numbers depend on its batch anyway.
+     * least {@link #winogradMinPixels} output pixels per image (ResNet's layer1-layer3); or at least
+     * {@link #winogradWideMinPixels} with at least {@link #winogradWideMinChannels} in- and out-channels (layer4's
+     * 512 x 512 on 7x7 maps); or, in training (the forward and the dX), with at least
+     * {@link #winogradTrainingMinPixels} output pixels over the batch. Measured per conv against the other paths,
+     * in one process (docs/performance.md): layer1-layer3 1.1-1.6x faster at batch 8 and 32, layer2 1.4x for one
+     * image; 512 x 512 on 7x7 1.26-1.43x at batch 8 and 32 and 0.93-1.01x for one image, 256 x 256 1.26-1.33x and
+     * 0.73-1.12x, 64 and 128 channels 0.23-0.99x for one image (their im2col GEMM is cheap, the transforms are not).
+     * Inference does not look at the batch: Winograd and im2col round differently, and an image's prediction must
+     * not depend on which other images share its batch (ConcurrentPredictTest, CliTest). A training step's numbers
+     * depend on its batch anyway.
      */
-    static boolean winograd(int K, int stride, int pad, int N, int OHW, boolean training) {
+    static boolean winograd(int K, int stride, int pad, int N, int OHW, int C, int O, boolean training) {
         return Winograd.applies(K, stride, pad)
-                && (OHW >= winogradMinPixels || training && (long) N * OHW >= winogradTrainingMinPixels);
+                && (OHW >= winogradMinPixels
+                        || OHW >= winogradWideMinPixels && C >= winogradWideMinChannels && O >= winogradWideMinChannels
+                        || training && (long) N * OHW >= winogradTrainingMinPixels);
     }
+
+    /** Output pixels per image from which {@link #winograd} applies to convs of many channels; package-private for tests. */
+    static int winogradWideMinPixels = 49;
+
+    /** In- and out-channels from which {@link #winogradWideMinPixels} applies; package-private for tests. */
+    static int winogradWideMinChannels = 256;
 
     /** Output pixels per image from which {@link #winograd} applies; package-private for tests. */
     static int winogradMinPixels = 196;

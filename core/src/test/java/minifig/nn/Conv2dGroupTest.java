@@ -226,14 +226,16 @@ class Conv2dGroupTest {
     void winogradEqualsOtherPathsAndDefinition() {
         Conv2d.shiftedMinPixels = 784;
         for (boolean training : new boolean[] {false, true}) {
-            assertTrue(Conv2d.winograd(3, 1, 1, 1, 14 * 14, training));          // layer3
-            assertTrue(Conv2d.winograd(3, 1, 1, 1, 28 * 28, training));          // layer2
-            assertTrue(Conv2d.winograd(3, 1, 1, 1, 56 * 56, training));          // layer1
-            assertFalse(Conv2d.winograd(3, 1, 1, 4, 7 * 7, training));           // layer4 at batch 4
-            assertEquals(training, Conv2d.winograd(3, 1, 1, 8, 7 * 7, training)); // ... at 8: in training only
-            assertFalse(Conv2d.winograd(3, 2, 1, 32, 28 * 28, training));        // strided
-            assertFalse(Conv2d.winograd(1, 1, 0, 32, 56 * 56, training));        // pointwise
-            assertFalse(Conv2d.winograd(5, 1, 2, 32, 56 * 56, training));        // 5x5
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 14 * 14, 256, 256, training));    // layer3
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 28 * 28, 128, 128, training));    // layer2
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 56 * 56, 64, 64, training));      // layer1
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, 7 * 7, 512, 512, training));      // layer4, any batch
+            assertFalse(Conv2d.winograd(3, 1, 1, 4, 7 * 7, 64, 64, training));       // few channels on 7x7 at batch 4
+            assertEquals(training, Conv2d.winograd(3, 1, 1, 8, 7 * 7, 64, 64, training)); // ... at 8: in training only
+            assertFalse(Conv2d.winograd(3, 1, 1, 1, 6 * 6, 512, 512, training));     // below 49 pixels
+            assertFalse(Conv2d.winograd(3, 2, 1, 32, 28 * 28, 128, 128, training));  // strided
+            assertFalse(Conv2d.winograd(1, 1, 0, 32, 56 * 56, 64, 64, training));   // pointwise
+            assertFalse(Conv2d.winograd(5, 1, 2, 32, 56 * 56, 64, 64, training));    // 5x5
         }
         assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, 8, 7 * 7));          // dW: layer4 from batch 8
         assertFalse(Conv2d.winogradWeightGrad(3, 1, 1, 4, 7 * 7));
@@ -247,28 +249,59 @@ class Conv2dGroupTest {
         }
     }
 
-    /** Through Winograd, an image's output is the same bits alone as in a batch (the rule ignores the batch too). */
+    /**
+     * Through Winograd, an image's output is the same bits alone as in a batch (the rule ignores the batch too): on a
+     * map of >= 196 pixels, and on a 7x7 map of a conv with 256 channels (the rule for wide convs).
+     */
     @Test
     void winogradOutputOfAnImageDoesNotDependOnItsBatch() {
         Random r = new Random(5);
-        Conv2d conv = new Conv2d(5, 6, 3, 1, 1, true, r);
-        int N = 5, H = 15, W = 14, CHW = 5 * H * W, OHW = H * W;
-        assertTrue(Conv2d.winograd(3, 1, 1, 1, OHW, false));
-        Tensor x = random(r, N, 5, H, W);
-        int before = minifig.kernels.Parallel.threads();
-        try {
-            for (int threads = 1; threads <= 2; threads++) {
-                minifig.kernels.Parallel.setThreads(threads);
-                Tensor all = conv.forward(x, false);
-                for (int n = 0; n < N; n++) {
-                    Tensor one = new Tensor(java.util.Arrays.copyOfRange(x.data, n * CHW, (n + 1) * CHW), 1, 5, H, W);
-                    assertArrayEquals(java.util.Arrays.copyOfRange(all.data, n * 6 * OHW, (n + 1) * 6 * OHW),
-                            conv.forward(one, false).data, 0f, "image " + n + ", threads " + threads);
+        // {C, O, H, W, N}
+        for (int[] c : new int[][] {{5, 6, 15, 14, 5}, {256, 256, 7, 7, 3}}) {
+            int C = c[0], O = c[1], H = c[2], W = c[3], N = c[4], CHW = C * H * W, OHW = H * W;
+            Conv2d conv = new Conv2d(C, O, 3, 1, 1, true, r);
+            assertTrue(Conv2d.winograd(3, 1, 1, 1, OHW, C, O, false));
+            Tensor x = random(r, N, C, H, W);
+            int before = minifig.kernels.Parallel.threads();
+            try {
+                for (int threads = 1; threads <= 2; threads++) {
+                    minifig.kernels.Parallel.setThreads(threads);
+                    Tensor all = conv.forward(x, false);
+                    for (int n = 0; n < N; n++) {
+                        Tensor one = new Tensor(java.util.Arrays.copyOfRange(x.data, n * CHW, (n + 1) * CHW), 1, C, H, W);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(all.data, n * O * OHW, (n + 1) * O * OHW),
+                                conv.forward(one, false).data, 0f, java.util.Arrays.toString(c) + " image " + n + ", threads " + threads);
+                    }
                 }
+            } finally {
+                minifig.kernels.Parallel.setThreads(before);
             }
-        } finally {
-            minifig.kernels.Parallel.setThreads(before);
         }
+    }
+
+    /**
+     * An eval forward of a wide conv on a 7x7 map runs Winograd from a kept U: the same bits as Winograd transforming
+     * per call (a training forward), and never stale: after a direct write to one weight, and after a step that
+     * changes them all, the next eval forward follows.
+     */
+    @Test
+    void evalWinogradFromKeptWeightsFollowsEveryWeightChange() {
+        Random r = new Random(8);
+        Conv2d conv = new Conv2d(256, 256, 3, 1, 1, true, r);
+        Tensor x = random(r, 2, 256, 7, 7);
+        assertTrue(Conv2d.winograd(3, 1, 1, 2, 49, 256, 256, false));
+        Tensor kept = conv.forward(x, false), again = conv.forward(x, false);
+        assertArrayEquals(conv.forward(x, true).data, kept.data, 0f, "kept U == U per call");
+        assertArrayEquals(kept.data, again.data, 0f, "reused");
+        conv.forward(x, false);
+        conv.weight.value.data[1234] += 0.5f;                       // one weight, written directly
+        Tensor afterWrite = conv.forward(x, false);
+        assertFalse(java.util.Arrays.equals(kept.data, afterWrite.data), "a changed weight changes the output");
+        assertArrayEquals(conv.forward(x, true).data, afterWrite.data, 0f, "after a direct write");
+        conv.forward(x, false);
+        for (int i = 0; i < conv.weight.value.size(); i++) conv.weight.value.data[i] *= 0.9f;   // a decay-like step
+        Tensor afterStep = conv.forward(x, false);
+        assertArrayEquals(conv.forward(x, true).data, afterStep.data, 0f, "after changing all weights");
     }
 
     private static void winogradAgrees(int[] cfg, String other) {
