@@ -133,6 +133,25 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         return y;
     }
 
+    /**
+     * The last training forward's output again, relu(gamma * xhat + beta), from what backward keeps anyway (the input,
+     * the mean and 1/sqrt(var+eps) of each channel): the same kernel on the same values, so the same bits. For the conv
+     * after a fused BatchNorm + ReLU ({@link Conv2d#recomputeInputWith}), which then keeps no copy of its input; call
+     * it before this layer's backward, which releases the cache.
+     */
+    Tensor recomputeReluOutput() {
+        Tensor x = Checks.cached(input, "BatchNorm2d");
+        if (!reluFused) throw new IllegalStateException("BatchNorm2d: the last training forward ran no ReLU to recompute");
+        int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
+        Tensor y = new Tensor(x.shape);
+        float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data, mu = means, inv = invStd;
+        Elementwise.splitItems(C, x.size(), (c0, c1) -> {
+            for (int c = c0; c < c1; c++)
+                for (int n = 0; n < N; n++) Elementwise.normalizeRelu(xs, ys, (n * C + c) * HW, HW, mu[c], inv[c], g[c], b[c]);
+        });
+        return y;
+    }
+
     /** 1/sqrt(running_var + eps) of channel c, the eval scale. */
     private float invStd(int c) {
         return (float) (1.0 / Math.sqrt((double) runningVar.data[c] + eps));

@@ -2,6 +2,7 @@ package minifig.nn;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.Supplier;
 import minifig.kernels.ConvShifted;
 import minifig.kernels.ConvWeightGrad;
 import minifig.kernels.Elementwise;
@@ -46,8 +47,11 @@ public final class Conv2d implements Layer {
     /** [outC], or null for a conv without bias; decay = false. */
     public final Param bias;
 
-    /** The last training-mode input, for recomputing im2col in backward. */
+    /** The last training-mode input, for recomputing im2col in backward; or null with {@link #inputRecompute} set. */
     private Tensor input;
+
+    /** How backward gets the input when the forward kept no copy ({@link #recomputeInputWith}); else null. */
+    private Supplier<Tensor> inputRecompute;
 
     /**
      * Whether backward computes dX. A network's first conv reads the image, whose gradient nobody uses in
@@ -158,8 +162,23 @@ public final class Conv2d implements Layer {
                 }
             }
         }
-        if (training) input = x;
+        if (training) {
+            input = x;
+            inputRecompute = null;
+        }
         return y;
+    }
+
+    /**
+     * Drops the last training forward's input and has backward get it from {@code recompute} instead, which must
+     * return the same values: for a conv whose input is a fused BatchNorm + ReLU's output, which the BatchNorm can
+     * rebuild from what its own backward keeps anyway ({@link BatchNorm2d#recomputeReluOutput}), so the activation
+     * is not held from the forward to the backward twice. {@link Sequential} does this in training.
+     */
+    void recomputeInputWith(Supplier<Tensor> recompute) {
+        Checks.cached(input, "Conv2d");
+        input = null;
+        inputRecompute = recompute;
     }
 
     /**
@@ -411,8 +430,9 @@ public final class Conv2d implements Layer {
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
     public Tensor backward(Tensor dOut) {
-        Tensor x = Checks.cached(input, "Conv2d");
+        Tensor x = input != null || inputRecompute == null ? Checks.cached(input, "Conv2d") : inputRecompute.get();
         input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
+        inputRecompute = null;
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;

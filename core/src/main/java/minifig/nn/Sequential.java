@@ -69,6 +69,12 @@ public class Sequential extends Module {
      */
     static boolean evalConvFusion = true;
 
+    /**
+     * Whether training forwards let a conv after "BatchNorm, ReLU" drop its input for the BatchNorm to rebuild in
+     * backward ({@link Conv2d#recomputeInputWith}): on by default; package-private so tests can compare both.
+     */
+    static boolean recomputeConvInputs = true;
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         if (training) reluFusedAfter = new boolean[layers.size()];
@@ -121,6 +127,13 @@ public class Sequential extends Module {
                 x = f.forwardTrainingRelu(x);
                 reluFusedAfter[i] = true;
                 i++;
+                // A conv right after "BatchNorm, ReLU" keeps no copy of its input: the BatchNorm rebuilds it in backward
+                // from the input it keeps anyway (one activation fewer held per pair, ~96 MB for ResNet-18 at batch 32).
+                if (recomputeConvInputs && l instanceof BatchNorm2d bn && i + 1 < end && layers.get(i + 1) instanceof Conv2d conv) {
+                    x = conv.forward(x, true);
+                    conv.recomputeInputWith(bn::recomputeReluOutput);
+                    i++;
+                }
             } else {
                 x = l.forward(x, training);
             }

@@ -225,4 +225,89 @@ class ResidualSequentialTest {
         pool.backward(py);
         assertThrows(IllegalStateException.class, () -> pool.backward(py));
     }
+
+    /** What a BatchNorm rebuilds for the conv after it is its training forward's output, bit for bit (odd sizes too). */
+    @Test
+    void batchNormRebuildsItsReluOutputBitForBit() {
+        Random r = new Random(9);
+        for (int[] shape : new int[][] {{2, 3, 5, 7}, {3, 4, 16, 16}, {1, 2, 1, 3}}) {
+            for (boolean frozen : new boolean[] {false, true}) {
+                BatchNorm2d bn = new BatchNorm2d(shape[1]).freezeStats(frozen);
+                for (int c = 0; c < shape[1]; c++) {
+                    bn.weight.value.data[c] = r.nextFloat() * 2 - 0.5f;
+                    bn.bias.value.data[c] = r.nextFloat() - 0.5f;
+                    bn.runningMean.data[c] = r.nextFloat() - 0.5f;
+                }
+                Tensor y = bn.forwardTrainingRelu(GradCheck.randn(r, shape));
+                assertArrayEquals(y.data, bn.recomputeReluOutput().data, 0f, java.util.Arrays.toString(shape) + " frozen=" + frozen);
+            }
+        }
+        BatchNorm2d plain = new BatchNorm2d(2);
+        plain.forward(GradCheck.randn(r, 2, 2, 3, 3), true);
+        assertThrows(IllegalStateException.class, plain::recomputeReluOutput);   // no ReLU ran in that forward
+    }
+
+    /**
+     * In training, a conv after a fused BatchNorm + ReLU keeps no copy of its input (the BatchNorm rebuilds it in
+     * backward), for ResNet-18 (basic blocks: one such conv per block; batch and frozen statistics) and ResNet-50
+     * (bottlenecks: two): outputs, every gradient and the running statistics as when the conv keeps it (within
+     * 1e-4 of each tensor's largest value: while the JIT warms up, two runs of a network differ in the last bits, as
+     * compiled code may add a sum's vector lanes in another order; warmed up, they measured bit-identical, and the
+     * rebuilt input itself is bit-identical, test above).
+     */
+    @Test
+    void convAfterBatchNormReluRecomputesItsInputWithTheSameBits() throws Exception {
+        java.lang.reflect.Field held = Conv2d.class.getDeclaredField("input");
+        held.setAccessible(true);
+        try {
+            for (String name : new String[] {"resnet18", "resnet50"}) {
+                for (boolean frozen : name.equals("resnet18") ? new boolean[] {false, true} : new boolean[] {false}) {
+                    Map<String, Tensor> want = null;
+                    for (boolean recompute : new boolean[] {false, false, true}) {     // the first run warms the JIT up
+                        Sequential.recomputeConvInputs = recompute;
+                        minifig.models.ResNet m = (minifig.models.ResNet) minifig.models.Models.create(name, 5, 3, 3L);
+                        for (Layer l : allLayers(m)) if (l instanceof BatchNorm2d bn) bn.freezeStats(frozen);
+                        Random r = new Random(4);
+                        Tensor x = GradCheck.randn(r, 2, 3, 48, 48);
+                        Tensor y = m.forward(x, true);
+                        int dropped = 0;
+                        for (Layer l : allLayers(m)) if (l instanceof Conv2d c && held.get(c) == null) dropped++;
+                        // resnet18: 8 blocks x 1 conv; resnet50: 16 blocks x 2 convs
+                        assertEquals(recompute ? (name.equals("resnet18") ? 8 : 32) : 0, dropped, name + " convs without their input");
+                        m.backward(GradCheck.randn(r, y.shape));
+                        Map<String, Tensor> got = new java.util.LinkedHashMap<>();
+                        got.put("y", y);
+                        for (Map.Entry<String, Param> e : m.stateDict().params().entrySet()) got.put(e.getKey() + ".grad", e.getValue().grad);
+                        got.putAll(m.stateDict().buffers());
+                        if (!recompute) {
+                            want = got;
+                            continue;
+                        }
+                        for (String k : want.keySet()) {
+                            float[] a = want.get(k).data, b = got.get(k).data;
+                            float scale = 0;
+                            for (float v : a) scale = Math.max(scale, Math.abs(v));
+                            assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), name + " frozen=" + frozen + " " + k);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Sequential.recomputeConvInputs = true;
+        }
+    }
+
+    /** A ResNet's convs and BatchNorms: the stem's and every block's (main branch and shortcut). */
+    private static List<Layer> allLayers(minifig.models.ResNet net) {
+        List<Layer> out = new java.util.ArrayList<>(List.of(net.conv1, net.bn1));
+        for (Sequential stage : net.layers) {
+            for (Layer l : stage.layers()) {
+                minifig.models.ResNetBlock b = (minifig.models.ResNetBlock) l;
+                out.addAll(b.convs);
+                out.addAll(b.norms);
+                if (b.downsampleConv != null) out.addAll(List.of(b.downsampleConv, b.downsampleBn));
+            }
+        }
+        return out;
+    }
 }
