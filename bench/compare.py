@@ -28,10 +28,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 JAR = os.path.join(ROOT, "bench/target/benchmarks.jar")
 # The ./minifig launcher's defaults on a machine with >= 8 GiB of RAM (keep the two equal): generational ZGC with
-# a 1 GiB soft heap target, which NetDriver raises while ZGC is busy (minifig.cli.HeapTarget, as the CLI does); see
+# a 768 MiB soft heap target, which NetDriver raises while ZGC is busy (minifig.cli.HeapTarget, as the CLI does); see
 # the launcher's comment and docs/performance.md, "Heap flags".
 JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "-XX:+UseZGC", "-XX:InitialRAMPercentage=0.1",
-             "-XX:SoftMaxHeapSize=1g"]
+             "-XX:SoftMaxHeapSize=768m"]
 DEFAULT_CASES = ["resnet18_fwd:1", "resnet18_fwd:8", "resnet18_train:8", "resnet18_train:32",
                  "resnet50keras_fwd:8", "custom_fwd:32", "custom_train:32"]
 

@@ -4,7 +4,7 @@
 Usage (from the repo root, after ./minifig bench-jar):
   /usr/bin/python3 bench/flags_ab.py ROUNDS WARMUP CASE BATCH THREADS NAME='FLAGS' NAME='FLAGS' ...
   /usr/bin/python3 bench/flags_ab.py 6 1 resnet18_train 32 1 "parallel=-XX:+UseParallelGC" \
-      "zgc=-XX:+UseZGC -XX:InitialRAMPercentage=0.1 -XX:SoftMaxHeapSize=1g"
+      "zgc=-XX:+UseZGC -XX:InitialRAMPercentage=0.1 -XX:SoftMaxHeapSize=768m"
 One warm process per flag set; every round times one step on each, alternating which goes first, as
 compare.py does for engines. Prints each set's best and median step and their ratio to the first set's.
 """

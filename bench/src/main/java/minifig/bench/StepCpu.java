@@ -19,7 +19,7 @@ import minifig.kernels.Parallel;
  * ran with both busy (docs/performance.md, "Where the time goes").
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseZGC -XX:InitialRAMPercentage=0.1
- * -XX:SoftMaxHeapSize=1g -cp bench/target/benchmarks.jar minifig.bench.StepCpu [--net resnet18_train]
+ * -XX:SoftMaxHeapSize=768m -cp bench/target/benchmarks.jar minifig.bench.StepCpu [--net resnet18_train]
  * [--batch 32] [--threads 2] [--steps 3] [--warmup 2]} (the launcher's heap flags, as compare.py uses).
  */
 public final class StepCpu {

@@ -6,9 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 
 /**
- * Grows ZGC's soft heap target (the launcher starts it at 1 GiB) when the collector is busy most of the time:
+ * Grows ZGC's soft heap target (the launcher starts it at 768 MiB) when the collector is busy most of the time:
  * the GCTimeRatio that ZGC lacks. A resnet18 batch-32 step fits the small target (its collector runs ~10% of
- * the time), a ResNet-50 fine-tune does not (its live set is ~3.5 GB and, held at 1 GiB, ZGC cycled back to back
+ * the time at 1 GiB), a ResNet-50 fine-tune does not (its live set is ~3.5 GB and, held at 1 GiB, ZGC cycled back to back
  * on one of the two cores: the job took 1.2-1.3x as long). The target never shrinks and never passes the heap cap;
  * a target given in MINIFIG_JAVA_OPTS is treated the same. Started by {@link Main#main} and the bench NetDriver.
  * Measurements: docs/performance.md, "Heap flags".
