@@ -216,10 +216,10 @@ public final class Conv2d implements Layer {
      * U for an eval forward that Winograd takes on a map below {@link #winogradMinPixels} output pixels (layer4's
      * 7x7, through the rule for wide convs), else null (transformed per call, or no Winograd). There the transform
      * of 512 x 512 kernels per call costs about what Winograd saves for one image (0.93-1.01x against im2col; from a
-     * kept U 1.04-1.14x, docs/performance.md), so U is kept with a copy of the weights it came from, and the copy is
-     * compared with the current weights, every float, before each use: an optimizer step, a loaded checkpoint or a
-     * direct write to weight.value is never served a stale U (the compare reads 9.4 MB, ~1 ms, against the transform's
-     * 3-4 ms). Thread-safe: concurrent eval forwards at worst build the same U twice.
+     * kept U 1.04-1.14x, the compare below included; docs/performance.md), so U is kept with a copy of the weights it
+     * came from, and the copy is compared with the current weights, every float, before each use: an optimizer step,
+     * a loaded checkpoint or a direct write to weight.value is never served a stale U. Thread-safe: concurrent eval
+     * forwards at worst build the same U twice.
      */
     private float[] evalWinogradWeights(int N, int OHW) {
         if (!winogradAllowed || OHW >= winogradMinPixels
@@ -430,7 +430,7 @@ public final class Conv2d implements Layer {
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
     public Tensor backward(Tensor dOut) {
-        Tensor x = input != null || inputRecompute == null ? Checks.cached(input, "Conv2d") : inputRecompute.get();
+        Tensor x = input == null && inputRecompute != null ? inputRecompute.get() : Checks.cached(input, "Conv2d");
         input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
         inputRecompute = null;
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
