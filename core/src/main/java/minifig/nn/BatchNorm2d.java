@@ -113,12 +113,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
                     inv[c] = invStd(c);
                 }
                 mu[c] = mean;
-                // xhat = (x - mean) * inv, y = gamma * xhat + beta
-                for (int n = 0; n < N; n++) {
-                    int off = (n * C + c) * HW;
-                    if (relu) Elementwise.normalizeRelu(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
-                    else Elementwise.normalize(xs, ys, off, HW, mean, inv[c], g[c], b[c]);
-                }
+                normalizeChannel(xs, ys, c, N, C, HW, mean, inv[c], g[c], b[c], relu);
             }
         };
         Elementwise.splitItems(C, x.size(), channels);
@@ -146,10 +141,19 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         Tensor y = new Tensor(x.shape);
         float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data, mu = means, inv = invStd;
         Elementwise.splitItems(C, x.size(), (c0, c1) -> {
-            for (int c = c0; c < c1; c++)
-                for (int n = 0; n < N; n++) Elementwise.normalizeRelu(xs, ys, (n * C + c) * HW, HW, mu[c], inv[c], g[c], b[c]);
+            for (int c = c0; c < c1; c++) normalizeChannel(xs, ys, c, N, C, HW, mu[c], inv[c], g[c], b[c], true);
         });
         return y;
+    }
+
+    /** Channel c of every image: y = gamma * xhat + beta with xhat = (x - mean) * inv, then the ReLU if {@code relu}. */
+    private static void normalizeChannel(float[] xs, float[] ys, int c, int N, int C, int HW, float mean, float inv,
+                                         float g, float b, boolean relu) {
+        for (int n = 0; n < N; n++) {
+            int off = (n * C + c) * HW;
+            if (relu) Elementwise.normalizeRelu(xs, ys, off, HW, mean, inv, g, b);
+            else Elementwise.normalize(xs, ys, off, HW, mean, inv, g, b);
+        }
     }
 
     /** 1/sqrt(running_var + eps) of channel c, the eval scale. */
