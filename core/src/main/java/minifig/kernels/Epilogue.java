@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * forward at two threads (bench LayerProfile --eval).
  *
  * <pre>
- *   v = conv output (+ bias[o])                      Conv2d's bias loop
+ *   v = conv output (+ bias[o])                      Conv2d's bias (its forward uses this step alone)
  *   v = gamma[o] * ((v - mean[o]) * scale[o]) + beta[o]      BatchNorm2d eval, {@link Elementwise#normalize}
  *   v = v + residual[i]                              Residual, {@link Elementwise#add}
  *   v = v > 0 ? v : 0                                ReLU, {@link Elementwise#relu}

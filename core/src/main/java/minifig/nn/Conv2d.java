@@ -141,32 +141,28 @@ public final class Conv2d implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Checks.nchw("Conv2d input", x, inChannels);
-        int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
-        int OH = outSize(H), OW = outSize(W);
-        if (OH <= 0 || OW <= 0) {
-            throw new IllegalArgumentException("Conv2d input " + x.shapeString() + " is smaller than the "
-                    + kernel + "x" + kernel + " kernel (padding " + padding + ")");
-        }
-        int O = outChannels, OHW = OH * OW;
-        Tensor y = new Tensor(N, O, OH, OW);
+        Tensor y = emptyOutput(x);
         if (training) winogradCache = null;     // stale after the step anyway; not held through training
-        convolve(weight.value.data, O, x, kernel, stride, padding, y, winogradAllowed, training, null,
-                training ? null : evalWinogradWeights(N, OHW));
-        if (bias != null) {
-            for (int n = 0; n < N; n++) {
-                for (int o = 0; o < O; o++) {
-                    float bo = bias.value.data[o];
-                    int p = (n * O + o) * OHW;
-                    for (int i = 0; i < OHW; i++) y.data[p + i] += bo;
-                }
-            }
-        }
+        // the bias goes in as the outputs are stored (Epilogue's first step: y += b per channel)
+        Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
+        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, training, epi,
+                training ? null : evalWinogradWeights(x.shape[0], y.shape[2] * y.shape[3]));
         if (training) {
             input = x;
             inputRecompute = null;
         }
         return y;
+    }
+
+    /** A new [N, outChannels, OH, OW] output for the input x, after checking x. */
+    private Tensor emptyOutput(Tensor x) {
+        Checks.nchw("Conv2d input", x, inChannels);
+        int OH = outSize(x.shape[2]), OW = outSize(x.shape[3]);
+        if (OH <= 0 || OW <= 0) {
+            throw new IllegalArgumentException("Conv2d input " + x.shapeString() + " is smaller than the "
+                    + kernel + "x" + kernel + " kernel (padding " + padding + ")");
+        }
+        return new Tensor(x.shape[0], outChannels, OH, OW);
     }
 
     /**
@@ -188,21 +184,18 @@ public final class Conv2d implements Layer {
      * layers, caching nothing. {@link Sequential} and {@link Residual} call it in eval mode.
      */
     public Tensor forwardEval(Tensor x, BatchNorm2d bn, Tensor residual, boolean relu) {
-        Checks.nchw("Conv2d input", x, inChannels);
-        int N = x.shape[0], H = x.shape[2], W = x.shape[3], OH = outSize(H), OW = outSize(W);
-        if (OH <= 0 || OW <= 0) return forward(x, false);         // forward's error message
+        Tensor y = emptyOutput(x);
         if (bn != null && bn.numFeatures != outChannels) {
             throw new IllegalArgumentException("Conv2d with " + outChannels + " out channels cannot feed a BatchNorm2d of "
                     + bn.numFeatures + " features");
         }
-        Tensor y = new Tensor(N, outChannels, OH, OW);
         if (residual != null && !residual.sameShape(y)) throw Residual.shapeMismatch(y, residual);
         Epilogue epi = new Epilogue(bias == null ? null : bias.value.data,
                 bn == null ? null : bn.runningMean.data, bn == null ? null : bn.evalInvStd(),
                 bn == null ? null : bn.weight.value.data, bn == null ? null : bn.bias.value.data,
                 residual == null ? null : residual.data, relu);
         convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, false, epi,
-                evalWinogradWeights(N, OH * OW));
+                evalWinogradWeights(x.shape[0], y.shape[2] * y.shape[3]));
         return y;
     }
 
