@@ -53,6 +53,9 @@ public final class ConvShifted {
 
         /** Output pixels on the grid (OH rows of wq, the extra columns included). */
         int cols() { return OH * wq; }
+
+        /** How many real output pixels (not garbage columns) the grid columns [0, q) hold. */
+        int valid(int q) { return q / wq * OW + Math.min(q % wq, OW); }
     }
 
     /**
@@ -67,27 +70,63 @@ public final class ConvShifted {
     /** {@link #forward}, each output plane then put through {@code epi} (null: none) right after it is copied into y. */
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
                                float[] y, int yOff, Epilogue epi) {
+        forward(w, O, x, N, C, H, W, K, stride, pad, y, yOff, epi, chunkColumns(O, Grid.of(C, H, W, K, stride, pad).cols()));
+    }
+
+    /**
+     * An image whose output grid (O x grid columns) is larger than this many floats (512 KB, Zen 3's L2) is computed
+     * in chunks of about {@link #chunkFloats}: the micro-kernels' stores and the copy into y then stay in L2. The
+     * stem's grid is 64 x 12880 floats (3.3 MB), which went out to memory and was read back by the copy; layer2's
+     * strided conv (128 x 812) fits and gained nothing from chunks. docs/performance.md has the numbers.
+     */
+    static int wholeMaxFloats = 128 * 1024;
+
+    /** Output floats (O x columns) per chunk: ~192 KB. */
+    static int chunkFloats = 48 * 1024;
+
+    /** Grid columns per GEMM: all of them, or whole NR-column panels of about {@link #chunkFloats} floats. */
+    static int chunkColumns(int O, int cols) {
+        if ((long) O * cols <= wholeMaxFloats) return cols;
+        return Math.max(NR, chunkFloats / O / NR * NR);
+    }
+
+    /**
+     * {@link #forward} with the grid of each image computed {@code chunk} columns (output pixels, garbage columns
+     * included) at a time: GEMM into a buffer of O x chunk, then its valid columns copied into y and put through
+     * {@code epi}. Every output is the same dot product whatever the chunk (package-private for tests).
+     */
+    static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
+                        float[] y, int yOff, Epilogue epi, int chunk) {
         Grid g = Grid.of(C, H, W, K, stride, pad);
-        int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW, wq = g.wq;
+        int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW, chunks = Math.ceilDiv(cols, chunk);
         int[] off = rowOffsets(g, CKK);
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
-        // Whole images per thread when there are enough, each with its own padded copy and output buffer: the
-        // padding and output copies then run in parallel too.
-        Parallel.forEachWhole(N, (lo, hi) -> {
+        // The (image, chunk) pairs split over the threads: each thread keeps its own phase copy (made again when its
+        // range enters a new image) and output buffer, so the copies run in parallel too and the GEMMs stay serial.
+        Parallel.parallelFor(N * chunks, (lo, hi) -> {
             float[][] buf = BUFFERS.get();
             // The last panel reads up to NR - 1 columns past the grid; the slack keeps those reads inside the array.
             int padSize = g.size() + NR + K;
             if (buf[0].length < padSize) buf[0] = new float[padSize];
-            if (buf[1].length < O * cols) buf[1] = new float[O * cols];
+            if (buf[1].length < O * chunk) buf[1] = new float[O * chunk];
             float[] xp = buf[0], out = buf[1];
-            Panels panels = new Panels(xp, off);
-            for (int n = lo; n < hi; n++) {
-                copyChannels(x, n * C * H * W, 0, C, g, xp);
-                GemmBlocked.DEFAULT.sgemm(a, cols, panels, out, 0, cols, false);
-                int yn = yOff + n * O * OH * OW;
+            int image = -1;
+            for (int u = lo; u < hi; u++) {
+                int n = u / chunks, q0 = u % chunks * chunk, q1 = Math.min(cols, q0 + chunk), nq = q1 - q0;
+                if (n != image) copyChannels(x, n * C * H * W, 0, C, g, xp);
+                image = n;
+                GemmBlocked.DEFAULT.sgemm(a, nq, new Panels(xp, off, q0), out, 0, nq, false);
+                // Grid column q is output pixel (q / wq, q % wq) when q % wq < OW; the chunk's valid pixels are one
+                // run of each output plane, [valid(q0), valid(q1)).
+                int p0 = g.valid(q0), p1 = g.valid(q1), yn = yOff + n * O * OH * OW;
                 for (int o = 0; o < O; o++) {
-                    for (int oh = 0; oh < OH; oh++) System.arraycopy(out, o * cols + oh * wq, y, yn + (o * OH + oh) * OW, OW);
-                    if (epi != null) epi.apply(y, yn + o * OH * OW, OH * OW, o);     // the plane just copied, still in L1
+                    int plane = yn + o * OH * OW;
+                    for (int q = q0; q < q1; ) {
+                        int oh = q / g.wq, ow = q % g.wq, end = Math.min(q1, oh * g.wq + OW);
+                        if (ow < OW) System.arraycopy(out, o * nq + q - q0, y, plane + oh * OW + ow, end - q);
+                        q = (oh + 1) * g.wq;
+                    }
+                    if (epi != null && p1 > p0) epi.apply(y, plane + p0, p1 - p0, o);   // just copied, still in L1
                 }
             }
         });
@@ -155,17 +194,17 @@ public final class ConvShifted {
     }
 
     /**
-     * B panels of the shifted col matrix: panel row p of columns [q, q + NR) is the contiguous run
-     * xp[off[k] + q, + NR) (k = pc + p), so packing is three vector copies per row with no padding logic.
-     * Columns past the grid are packed as zeros.
+     * B panels of the shifted col matrix from grid column q0 on: panel row p of columns [q, q + NR) is the
+     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is three vector copies per row with no
+     * padding logic. Columns past the GEMM's N are packed as zeros.
      */
-    private record Panels(float[] xp, int[] off) implements GemmBlocked.BPanels {
+    private record Panels(float[] xp, int[] off, int q0) implements GemmBlocked.BPanels {
         @Override
         public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
             for (int jr = 0; jr < ncb; jr += NR) {
                 int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb;
                 for (int p = 0; p < kcb; p++) {
-                    int src = off[pc + p] + jc + jr, dst = panel + p * NR;
+                    int src = off[pc + p] + q0 + jc + jr, dst = panel + p * NR;
                     if (nr == NR) {
                         FloatVector.fromArray(S, xp, src).intoArray(bp, dst);
                         FloatVector.fromArray(S, xp, src + V).intoArray(bp, dst + V);

@@ -3,6 +3,7 @@ package minifig.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -40,6 +41,49 @@ class ConvShiftedTest extends KernelTestBase {
                 assertEquals(Float.NaN, got[3 + want.length]);
             }
         }
+    }
+
+    @Test
+    void chunksOfTheGridGiveTheSameBitsAsWholeImages() {
+        Random r = new Random(12);
+        // {N, C, O, H, W, K, pad, stride}: the stem's 7x7/2 (small), a 3x3/2, a 3x3/1 with O not a multiple of 3
+        int[][] configs = {{3, 3, 8, 23, 22, 7, 3, 2}, {2, 6, 7, 12, 11, 3, 1, 2}, {2, 4, 5, 13, 9, 3, 1, 1}};
+        int NR = GemmBlocked.NR;
+        for (int threads = 1; threads <= 2; threads++) {
+            Parallel.setThreads(threads);
+            for (int[] c : configs) {
+                int N = c[0], C = c[1], O = c[2], H = c[3], W = c[4], K = c[5], pad = c[6], s = c[7];
+                float[] x = random(r, N * C * H * W), w = random(r, O * C * K * K), bias = random(r, O);
+                float[] want = convReference(w, O, x, N, C, H, W, K, s, pad);
+                int cols = ConvShifted.Grid.of(C, H, W, K, s, pad).cols();
+                for (Epilogue epi : new Epilogue[] {null, new Epilogue(bias, null, null, null, null, null, true)}) {
+                    float[] whole = new float[want.length];
+                    ConvShifted.forward(w, O, x, N, C, H, W, K, s, pad, whole, 0, epi, cols);
+                    if (epi == null) assertArrayEquals(want, whole, 1e-4f * C * K * K, Arrays.toString(c));
+                    // chunks of one column, of a grid row and a bit, of whole panels, ending mid-row and mid-panel
+                    for (int chunk : new int[] {1, 5, cols / 3 + 1, NR, 2 * NR, cols - 1}) {
+                        float[] got = new float[want.length + 2];
+                        Arrays.fill(got, Float.NaN);
+                        ConvShifted.forward(w, O, x, N, C, H, W, K, s, pad, got, 1, epi, chunk);
+                        String at = Arrays.toString(c) + " chunk " + chunk + " epilogue " + (epi != null) + " threads " + threads;
+                        assertArrayEquals(whole, Arrays.copyOfRange(got, 1, 1 + want.length), at);
+                        assertEquals(Float.NaN, got[0], at);
+                        assertEquals(Float.NaN, got[1 + want.length], at);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void imagesLargerThanL2RunInChunksOfWholePanels() {
+        int NR = GemmBlocked.NR;
+        // the stem: 64 x 12880 grid floats (3.3 MB) in chunks of whole panels; layer2's 3x3/2 (128 x 812) whole
+        int stem = ConvShifted.chunkColumns(64, 112 * 115);
+        assertEquals(0, stem % NR);
+        assertTrue(stem < 112 * 115 && 64L * stem <= ConvShifted.chunkFloats, "stem chunk " + stem);
+        assertEquals(28 * 29, ConvShifted.chunkColumns(128, 28 * 29));
+        assertEquals(NR, ConvShifted.chunkColumns(1 << 20, 1000), "at least one panel");
     }
 
     @Test
