@@ -6,15 +6,15 @@ import java.lang.management.ManagementFactory;
 import java.util.List;
 
 /**
- * Grows ZGC's soft heap target (the launcher starts it at 768 MiB) while the collector stays busy (over 30% of
- * the wall time in two consecutive 10-second windows): the GCTimeRatio that ZGC lacks. A resnet18 batch-32 step fits the small target (its collector runs ~10% of
+ * Grows ZGC's soft heap target (the launcher starts it at 768 MiB) when the collector is busy most of the time:
+ * the GCTimeRatio that ZGC lacks. A resnet18 batch-32 step fits the small target (its collector runs ~10% of
  * the time at 1 GiB), a ResNet-50 fine-tune does not (its live set is ~3.5 GB and, held at 1 GiB, ZGC cycled back to back
  * on one of the two cores: the job took 1.2-1.3x as long). The target never shrinks and never passes the heap cap;
  * a target given in MINIFIG_JAVA_OPTS is treated the same. Started by {@link Main#main} and the bench NetDriver.
  * Measurements: docs/performance.md, "Heap flags".
  */
 public final class HeapTarget {
-    /** Share of wall time spent in ZGC cycles, in each of two consecutive windows, above which the target grows. */
+    /** Share of wall time spent in ZGC cycles, over one window, above which the target grows. */
     static final double MAX_BUSY = 0.30;
     static final long WINDOW_MS = 10_000;
     static final double GROWTH = 1.25;
@@ -39,7 +39,6 @@ public final class HeapTarget {
 
     private static void watch(HotSpotDiagnosticMXBean diag, List<GarbageCollectorMXBean> cycles, long max) {
         long lastGc = gcMillis(cycles), last = System.nanoTime();
-        double before = 0;
         try {
             while (true) {
                 Thread.sleep(WINDOW_MS);
@@ -47,8 +46,7 @@ public final class HeapTarget {
                 double busy = (gc - lastGc) / ((now - last) / 1e6);
                 lastGc = gc;
                 last = now;
-                long soft = softMax(diag), grown = next(soft, before, busy, max);
-                before = busy;
+                long soft = softMax(diag), grown = next(soft, busy, max);
                 if (grown != soft) diag.setVMOption("SoftMaxHeapSize", Long.toString(grown));
                 if (grown >= max) return;
             }
@@ -59,13 +57,10 @@ public final class HeapTarget {
 
     /**
      * The soft target after a window in which ZGC cycles took {@code busy} of the wall time (minor and major
-     * cycles overlap, so it can pass 1), the window before took {@code busyBefore}: GROWTH times larger when both
-     * were above MAX_BUSY, never above the cap. One busy window is not enough: the first one (JIT warm-up, the
-     * model's build, the first steps) often is, and the target never shrinks; a resnet18 batch-32 run's first
-     * window measured 36% and the next ones 9% and 7%.
+     * cycles overlap, so it can pass 1): GROWTH times larger when above MAX_BUSY, never above the cap.
      */
-    static long next(long soft, double busyBefore, double busy, long max) {
-        return Math.min(busyBefore, busy) > MAX_BUSY ? Math.min(max, Math.max(soft, (long) (soft * GROWTH))) : soft;
+    static long next(long soft, double busy, long max) {
+        return busy > MAX_BUSY ? Math.min(max, Math.max(soft, (long) (soft * GROWTH))) : soft;
     }
 
     /** Total wall time of ZGC's concurrent cycles so far (minor and major). */
