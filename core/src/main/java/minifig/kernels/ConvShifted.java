@@ -70,7 +70,7 @@ public final class ConvShifted {
     /** {@link #forward}, each output plane then put through {@code epi} (null: none) right after it is copied into y. */
     public static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
                                float[] y, int yOff, Epilogue epi) {
-        forward(w, O, x, N, C, H, W, K, stride, pad, y, yOff, epi, chunkColumns(O, Grid.of(C, H, W, K, stride, pad).cols()));
+        forward(w, O, x, N, C, H, W, K, stride, pad, y, yOff, epi, 0);
     }
 
     /**
@@ -91,14 +91,16 @@ public final class ConvShifted {
     }
 
     /**
-     * {@link #forward} with the grid of each image computed {@code chunk} columns (output pixels, garbage columns
-     * included) at a time: GEMM into a buffer of O x chunk, then its valid columns copied into y and put through
-     * {@code epi}. Every output is the same dot product whatever the chunk (package-private for tests).
+     * {@link #forward} with the grid of each image computed {@code columns} columns (output pixels, garbage columns
+     * included; 0: {@link #chunkColumns}) at a time: GEMM into a buffer of O x chunk, then its valid columns copied
+     * into y and put through {@code epi}. Every output is the same dot product whatever the chunk (package-private
+     * for tests).
      */
     static void forward(float[] w, int O, float[] x, int N, int C, int H, int W, int K, int stride, int pad,
-                        float[] y, int yOff, Epilogue epi, int chunk) {
+                        float[] y, int yOff, Epilogue epi, int columns) {
         Grid g = Grid.of(C, H, W, K, stride, pad);
-        int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW, chunks = Math.ceilDiv(cols, chunk);
+        int CKK = C * K * K, cols = g.cols(), OH = g.OH, OW = g.OW;
+        int chunk = columns > 0 ? columns : chunkColumns(O, cols), chunks = Math.ceilDiv(cols, chunk);
         int[] off = rowOffsets(g, CKK);
         GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);     // once for all images
         // The (image, chunk) pairs split over the threads: each thread keeps its own phase copy (made again when its
