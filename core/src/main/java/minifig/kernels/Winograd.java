@@ -41,14 +41,24 @@ public final class Winograd {
         // (docs/performance.md).
         float[] u = buffer(BUFFERS.get(), 2, 16 * O * C);
         transformWeights(w, O, C, u);
-        forwardTransformed(u, O, x, N, C, H, W, y, yOff, epi);
+        forward(u, null, O, x, N, C, H, W, y, yOff, epi);
     }
 
-    /** U [16, O, C] = G g Gᵀ of every kernel g of w [O, C, 3, 3], in a new array: what {@link #forwardTransformed} takes. */
-    public static float[] transformedWeights(float[] w, int O, int C) {
+    /**
+     * U [16, O, C] = G g Gᵀ of every kernel g of w [O, C, 3, 3], each U[ξ] packed into the GEMM's panels: what
+     * {@link #forwardTransformed} takes, built once for weights that do not change between calls.
+     */
+    public static GemmBlocked.PackedA[] transformedWeights(float[] w, int O, int C) {
         float[] u = new float[16 * O * C];
         transformWeights(w, O, C, u);
-        return u;
+        return pack(u, O, C);
+    }
+
+    /** The 16 U[ξ] [O, C] of u, each packed for {@link GemmBlocked#sgemm(GemmBlocked.PackedA, int, GemmBlocked.BPanels, float[], int, int, boolean)}. */
+    private static GemmBlocked.PackedA[] pack(float[] u, int O, int C) {
+        GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
+        for (int xi = 0; xi < 16; xi++) a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C);
+        return a;
     }
 
     private static void transformWeights(float[] w, int O, int C, float[] u) {
@@ -56,17 +66,26 @@ public final class Winograd {
     }
 
     /**
-     * {@link #forward} from weights transformed beforehand ({@link #transformedWeights}), for a conv whose weights do
-     * not change between calls (inference): on 7x7 maps the transform of 512 x 512 kernels costs about what the
-     * products save for one image. The same bits as {@link #forward} of the weights u came from.
+     * {@link #forward} from weights transformed and packed beforehand ({@link #transformedWeights}), for a conv whose
+     * weights do not change between calls (inference): on 7x7 maps the transform of 512 x 512 kernels costs about what
+     * the products save for one image, and packing each U[ξ] (1 MB) again for a 16-column product costs a third of it.
+     * The same bits as {@link #forward} of the weights a came from.
      */
-    public static void forwardTransformed(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff,
-                                          Epilogue epi) {
+    public static void forwardTransformed(GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
+                                          float[] y, int yOff, Epilogue epi) {
+        if (a.length != 16 || a[0].rows() != O || a[0].depth() != C)
+            throw new IllegalArgumentException("transformed weights are not 16 x [" + O + ", " + C + "]");
+        forward(null, a, O, x, N, C, H, W, y, yOff, epi);
+    }
+
+    /** The forward from U: as 16 packed GEMM operands a when not null, else as u [16, O, C] (packed per product). */
+    private static void forward(float[] u, GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
+                                float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
         int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
         float[][] b = BUFFERS.get();
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
-            forwardInChunks(u, O, x, N, C, H, W, y, yOff, epi);
+            forwardInChunks(a != null ? a : pack(u, O, C), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
         float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L);
@@ -75,8 +94,10 @@ public final class Winograd {
             transformInputs(x, xOff, g, C, H, W, T, v);
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
             Parallel.parallelFor(16, (lo, hi) -> {
-                for (int xi = lo; xi < hi; xi++)
-                    GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * C * T, T, m, xi * O * T, T, false);
+                for (int xi = lo; xi < hi; xi++) {
+                    if (a != null) GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * C * T, T), m, xi * O * T, T, false);
+                    else GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * C * T, T, m, xi * O * T, T, false);
+                }
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L)];
@@ -101,11 +122,9 @@ public final class Winograd {
      * (layer3) chunks measured no gain. U is packed once for every chunk; the same operations in the same order,
      * so the same bits as the plane-by-plane path.
      */
-    private static void forwardInChunks(float[] u, int O, float[] x, int N, int C, int H, int W, float[] y, int yOff,
-                                        Epilogue epi) {
+    private static void forwardInChunks(GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
+                                        float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
-        GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
-        for (int xi = 0; xi < 16; xi++) a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C);
         Parallel.parallelFor(N * chunks, (lo, hi) -> {
             float[] v = new float[16 * C * chunkTiles], m = new float[16 * O * chunkTiles + L];
             float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];

@@ -199,24 +199,23 @@ public final class Conv2d implements Layer {
         return y;
     }
 
-    /** Winograd's transformed weights for eval forwards, and the weights they were made from. */
-    private record TransformedWeights(float[] w, float[] u) {}
+    /** Winograd's transformed and packed weights for eval forwards, and the weights they were made from. */
+    private record TransformedWeights(float[] w, GemmBlocked.PackedA[] u) {}
 
     /** See {@link #evalWinogradWeights}; null until an eval forward needs it, and dropped by a training forward. */
     private volatile TransformedWeights winogradCache;
 
     /**
-     * U for an eval forward that Winograd takes on a map below {@link #winogradMinPixels} output pixels (layer4's
-     * 7x7, through the rule for wide convs), else null (transformed per call, or no Winograd). There the transform
-     * of 512 x 512 kernels per call costs about what Winograd saves for one image (0.93-1.01x against im2col; from a
-     * kept U 1.04-1.14x, the compare below included; docs/performance.md), so U is kept with a copy of the weights it
+     * U, transformed and packed ({@link Winograd#transformedWeights}), for an eval forward that Winograd takes, else
+     * null (no Winograd). Per call, the transform and the packing of U cost what Winograd saves on layer4's 7x7 maps
+     * for one image (0.93-1.01x against im2col, 1.04-1.14x from a kept U), and kept for every Winograd conv they make
+     * resnet18's one-image forward 1.1-1.2x faster (docs/performance.md). So U is kept with a copy of the weights it
      * came from, and the copy is compared with the current weights, every float, before each use: an optimizer step,
-     * a loaded checkpoint or a direct write to weight.value is never served a stale U. Thread-safe: concurrent eval
-     * forwards at worst build the same U twice.
+     * a loaded checkpoint or a direct write to weight.value is never served a stale U. The cost is 25/9 of the
+     * weights in memory, in eval only. Thread-safe: concurrent eval forwards at worst build the same U twice.
      */
-    private float[] evalWinogradWeights(int N, int OHW) {
-        if (!winogradAllowed || OHW >= winogradMinPixels
-                || !winograd(kernel, stride, padding, N, OHW, inChannels, outChannels, false)) return null;
+    private GemmBlocked.PackedA[] evalWinogradWeights(int N, int OHW) {
+        if (!winogradAllowed || !winograd(kernel, stride, padding, N, OHW, inChannels, outChannels, false)) return null;
         float[] w = weight.value.data;
         TransformedWeights c = winogradCache;
         if (c == null || !Arrays.equals(c.w, w)) {
@@ -246,7 +245,7 @@ public final class Conv2d implements Layer {
      * not null, is Winograd's transform of w ({@link #evalWinogradWeights}), used if Winograd applies.
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
-                         boolean training, Epilogue epi, float[] u) {
+                         boolean training, Epilogue epi, GemmBlocked.PackedA[] u) {
         int N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
         int CKK = C * K * K, OHW = y.shape[2] * y.shape[3], CHW = C * H * W;
         if (winogradAllowed && winograd(K, stride, pad, N, OHW, C, O, training)) {

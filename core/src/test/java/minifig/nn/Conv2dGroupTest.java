@@ -286,22 +286,27 @@ class Conv2dGroupTest {
      */
     @Test
     void evalWinogradFromKeptWeightsFollowsEveryWeightChange() {
-        Random r = new Random(8);
-        Conv2d conv = new Conv2d(256, 256, 3, 1, 1, true, r);
-        Tensor x = random(r, 2, 256, 7, 7);
-        assertTrue(Conv2d.winograd(3, 1, 1, 2, 49, 256, 256, false));
-        Tensor kept = conv.forward(x, false), again = conv.forward(x, false);
-        assertArrayEquals(conv.forward(x, true).data, kept.data, 0f, "kept U == U per call");
-        assertArrayEquals(kept.data, again.data, 0f, "reused");
-        conv.forward(x, false);
-        conv.weight.value.data[1234] += 0.5f;                       // one weight, written directly
-        Tensor afterWrite = conv.forward(x, false);
-        assertFalse(java.util.Arrays.equals(kept.data, afterWrite.data), "a changed weight changes the output");
-        assertArrayEquals(conv.forward(x, true).data, afterWrite.data, 0f, "after a direct write");
-        conv.forward(x, false);
-        for (int i = 0; i < conv.weight.value.size(); i++) conv.weight.value.data[i] *= 0.9f;   // a decay-like step
-        Tensor afterStep = conv.forward(x, false);
-        assertArrayEquals(conv.forward(x, true).data, afterStep.data, 0f, "after changing all weights");
+        // (channels, map side): layer4's 7x7 and layer3's 14x14 (16 GEMMs over the batch), layer2-sized chunks
+        for (int[] cfg : new int[][] {{256, 7}, {256, 14}, {64, 28}}) {
+            Random r = new Random(8);
+            int ch = cfg[0], side = cfg[1];
+            Conv2d conv = new Conv2d(ch, ch, 3, 1, 1, true, r);
+            Tensor x = random(r, 2, ch, side, side);
+            String what = ch + " channels on " + side + "x" + side + ": ";
+            assertTrue(Conv2d.winograd(3, 1, 1, 2, side * side, ch, ch, false), what + "winograd");
+            Tensor kept = conv.forward(x, false), again = conv.forward(x, false);
+            assertArrayEquals(conv.forward(x, true).data, kept.data, 0f, what + "kept U == U per call");
+            assertArrayEquals(kept.data, again.data, 0f, what + "reused");
+            conv.forward(x, false);
+            conv.weight.value.data[1234] += 0.5f;                       // one weight, written directly
+            Tensor afterWrite = conv.forward(x, false);
+            assertFalse(java.util.Arrays.equals(kept.data, afterWrite.data), what + "a changed weight changes the output");
+            assertArrayEquals(conv.forward(x, true).data, afterWrite.data, 0f, what + "after a direct write");
+            conv.forward(x, false);
+            for (int i = 0; i < conv.weight.value.size(); i++) conv.weight.value.data[i] *= 0.9f;   // a decay-like step
+            Tensor afterStep = conv.forward(x, false);
+            assertArrayEquals(conv.forward(x, true).data, afterStep.data, 0f, what + "after changing all weights");
+        }
     }
 
     private static void winogradAgrees(int[] cfg, String other) {
