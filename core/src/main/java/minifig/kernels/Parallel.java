@@ -27,7 +27,10 @@ public final class Parallel {
     private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private static volatile int threads = defaultThreads();
-    /** threads - 1 helper workers; the calling thread always runs the first slice itself. Null when threads == 1. */
+    /**
+     * At least threads - 1 helper workers (more after {@link #setThreads} lowered the count); the calling thread always
+     * runs the first slice itself. Null while no count above 1 has been set.
+     */
     private static volatile ForkJoinPool pool = newPool(threads);
 
     private static int defaultThreads() {
@@ -58,14 +61,22 @@ public final class Parallel {
         return threads;
     }
 
-    /** Sets the global thread count (>= 1). Replaces the pool only when the count changes; not per call. */
+    /**
+     * Sets the global thread count (>= 1). The pool is replaced only when it has fewer workers than the new count
+     * needs; a lower count keeps it, and its spare workers stay idle (ForkJoinPool retires an idle worker after 60 s).
+     * Replacing it on every change gave each switch from one to two threads a new worker, with its own empty
+     * packing buffers to allocate: benchmarks that alternate thread counts (bench Interleaved, LayerProfile) timed
+     * that start-up in every two-thread round (docs/performance.md).
+     */
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
         if (n == threads) return;
         ForkJoinPool old = pool;
-        pool = newPool(n);
+        if (n - 1 > (old == null ? 0 : old.getParallelism())) {
+            pool = newPool(n);
+            if (old != null) old.shutdown(); // running slices finish; idle workers exit
+        }
         threads = n;
-        if (old != null) old.shutdown(); // running slices finish; idle workers exit
     }
 
     /** True when called from inside a parallel slice (further parallel-fors run serially). */

@@ -110,4 +110,27 @@ class ParallelTest extends KernelTestBase {
         Parallel.parallelFor(10, (lo, hi) -> threads.add(Thread.currentThread()));
         assertEquals(Set.of(Thread.currentThread()), threads);
     }
+
+    @Test
+    void loweringTheCountKeepsTheWorkersForTheNextRaise() {
+        // Benchmarks alternate 1 and 2 threads round by round: the worker (and its packing buffers) must survive.
+        Parallel.setThreads(2);
+        Set<Thread> before = ConcurrentHashMap.newKeySet(), after = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(2, (lo, hi) -> { if (lo == 1) before.add(Thread.currentThread()); });
+        Parallel.setThreads(1);
+        Set<Thread> alone = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(4, (lo, hi) -> alone.add(Thread.currentThread()));
+        assertEquals(Set.of(Thread.currentThread()), alone, "one thread: the caller only");
+        Parallel.setThreads(2);
+        Parallel.parallelFor(2, (lo, hi) -> { if (lo == 1) after.add(Thread.currentThread()); });
+        assertEquals(1, before.size());
+        assertEquals(before, after, "the same worker after 2 -> 1 -> 2 threads");
+        Parallel.setThreads(3);
+        Set<Thread> three = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(3, (lo, hi) -> {
+            three.add(Thread.currentThread());
+            try { Thread.sleep(50); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        });
+        assertEquals(3, three.size(), "raising past the pool's workers grows it");
+    }
 }
