@@ -68,8 +68,8 @@ public final class Winograd {
     /**
      * {@link #forward} from weights transformed and packed beforehand ({@link #transformedWeights}), for a conv whose
      * weights do not change between calls (inference): on 7x7 maps the transform of 512 x 512 kernels costs about what
-     * the products save for one image, and packing each U[ξ] (1 MB) again for a 16-column product costs a third of it.
-     * The same bits as {@link #forward} of the weights a came from.
+     * the products save for one image, and packing each U[ξ] (1 MB) per call took 2.7 of the products' 6.8 ms there
+     * (docs/performance.md). The same bits as {@link #forward} of the weights a came from.
      */
     public static void forwardTransformed(GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
                                           float[] y, int yOff, Epilogue epi) {
