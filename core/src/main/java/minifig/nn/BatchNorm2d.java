@@ -48,6 +48,8 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
     private Tensor input;
     private float[] means, invStd;
     private boolean usedRunningStats, reluFused;
+    /** Set by {@link #ownInput} after a training forward: backward writes dx over the cached input. */
+    private boolean inputOwned;
 
     public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
 
@@ -120,6 +122,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         if (batchStats) numBatchesTracked.data[0] += 1f;
         if (training) {
             input = x;
+            inputOwned = false;
             means = mu;
             invStd = inv;
             usedRunningStats = !batchStats;
@@ -168,6 +171,16 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         return inv;
     }
 
+    /**
+     * Tells this layer that the input of its last training forward is scratch: a conv's output handed straight to it,
+     * which nothing else holds ({@link Sequential} says so for "Conv2d, BatchNorm2d"). Backward then writes dx over
+     * that input, which it has read for the last time (each element is read before its dx is stored), instead of
+     * allocating an activation-sized tensor: 318 MB less to allocate and zero per ResNet-18 step at batch 32.
+     */
+    void ownInput() {
+        if (input != null) inputOwned = true;
+    }
+
     @Override
     public Tensor backward(Tensor dOut) {
         Tensor x = Checks.cached(input, "BatchNorm2d");
@@ -175,7 +188,8 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         Checks.sameShape("BatchNorm2d backward", x, dOut);
         int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
         double M = (double) N * HW;
-        Tensor dx = new Tensor(x.shape);
+        Tensor dx = inputOwned && x != dOut ? x : new Tensor(x.shape);
+        inputOwned = false;
         float[] d = dOut.data, xs = x.data, dxs = dx.data, g = weight.value.data;
         float[] mu = means, inv = invStd, b = bias.value.data;
         boolean relu = reluFused;

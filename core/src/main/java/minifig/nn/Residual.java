@@ -84,10 +84,17 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
         }
         Tensor dMain = main.backward(dOut);
         Tensor dShort = shortcut == null ? dOut : shortcut.backward(dOut);
-        Tensor dx = new Tensor(dMain.shape);
+        // The sum goes into dMain, the main branch's input gradient: a tensor its first layer made for this call and
+        // holds no more (96 MB less to allocate per ResNet-18 step at batch 32), unless it shares its data with dOut
+        // (an Identity branch, a reshape) or with the shortcut's gradient, which the caller may still hold.
+        boolean inPlace = addIntoMainGradient && dMain.data != dOut.data && dMain.data != dShort.data;
+        Tensor dx = inPlace ? dMain : new Tensor(dMain.shape);
         Elementwise.split(dx.size(), (lo, hi) -> Elementwise.add(dMain.data, dShort.data, dx.data, lo, hi - lo));
         return dx;
     }
+
+    /** Whether backward adds the shortcut's gradient into the main branch's (see there): package-private for tests. */
+    static boolean addIntoMainGradient = true;
 
     @Override
     public void collect(String prefix, StateDict sd) {

@@ -126,6 +126,7 @@ public class Sequential extends Module {
             } else if (reluNext && training && l instanceof TrainingReluFusion f) {
                 x = f.forwardTrainingRelu(x);
                 reluFusedAfter[i] = true;
+                ownConvOutput(l, i);
                 i++;
                 // A conv right after "BatchNorm, ReLU" keeps no copy of its input: the BatchNorm rebuilds it in backward
                 // from the input it keeps anyway (one activation fewer held per pair, ~96 MB for ResNet-18 at batch 32).
@@ -136,10 +137,22 @@ public class Sequential extends Module {
                 }
             } else {
                 x = l.forward(x, training);
+                if (training) ownConvOutput(l, i);
             }
         }
         return x;
     }
+
+    /**
+     * A BatchNorm right after a conv in a training forward received the conv's output, which only the BatchNorm keeps:
+     * its backward may write dx over it ({@link BatchNorm2d#ownInput}; on unless {@link #overwriteConvOutputs} is off).
+     */
+    private void ownConvOutput(Layer l, int i) {
+        if (overwriteConvOutputs && l instanceof BatchNorm2d bn && i > 0 && layers.get(i - 1) instanceof Conv2d) bn.ownInput();
+    }
+
+    /** Whether {@link #ownConvOutput} applies: on by default; package-private so tests can compare both. */
+    static boolean overwriteConvOutputs = true;
 
     @Override
     public Tensor backward(Tensor dOut) {

@@ -275,25 +275,101 @@ class ResidualSequentialTest {
                         // resnet18: 8 blocks x 1 conv; resnet50: 16 blocks x 2 convs
                         assertEquals(recompute ? (name.equals("resnet18") ? 8 : 32) : 0, dropped, name + " convs without their input");
                         m.backward(GradCheck.randn(r, y.shape));
-                        Map<String, Tensor> got = new java.util.LinkedHashMap<>();
-                        got.put("y", y);
-                        for (Map.Entry<String, Param> e : m.stateDict().params().entrySet()) got.put(e.getKey() + ".grad", e.getValue().grad);
-                        got.putAll(m.stateDict().buffers());
-                        if (!recompute) {
-                            want = got;
-                            continue;
-                        }
-                        for (String k : want.keySet()) {
-                            float[] a = want.get(k).data, b = got.get(k).data;
-                            float scale = 0;
-                            for (float v : a) scale = Math.max(scale, Math.abs(v));
-                            assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), name + " frozen=" + frozen + " " + k);
-                        }
+                        Map<String, Tensor> got = stepResults(m, y);
+                        if (!recompute) want = got;
+                        else assertSameResults(want, got, name + " frozen=" + frozen + " ");
                     }
                 }
             }
         } finally {
             Sequential.recomputeConvInputs = true;
+        }
+    }
+
+    /**
+     * A BatchNorm right after a conv writes its dx over the conv's output (nothing else holds it), and a residual block
+     * adds the shortcut's gradient into the main branch's: ResNet-18's outputs,
+     * gradients and running statistics as with a new dx tensor (within 1e-4 of each tensor's largest value, the JIT
+     * caveat above), and the conv output it cached now holds dx.
+     */
+    @Test
+    void batchNormAfterAConvWritesItsDxOverTheConvOutputWithTheSameResults() throws Exception {
+        java.lang.reflect.Field cached = BatchNorm2d.class.getDeclaredField("input");
+        cached.setAccessible(true);
+        try {
+            Map<String, Tensor> want = null;
+            for (boolean overwrite : new boolean[] {false, false, true}) {     // the first run warms the JIT up
+                Sequential.overwriteConvOutputs = overwrite;
+                Residual.addIntoMainGradient = overwrite;
+                minifig.models.ResNet m = (minifig.models.ResNet) minifig.models.Models.create("resnet18", 5, 3, 3L);
+                Random r = new Random(4);
+                Tensor x = GradCheck.randn(r, 2, 3, 48, 48);
+                Tensor y = m.forward(x, true);
+                Tensor stemOut = (Tensor) cached.get(m.bn1);
+                float[] before = stemOut.data.clone();
+                m.backward(GradCheck.randn(r, y.shape));
+                assertEquals(!overwrite, java.util.Arrays.equals(before, stemOut.data), "stem conv output overwritten: " + overwrite);
+                Map<String, Tensor> got = stepResults(m, y);
+                if (!overwrite) want = got;
+                else assertSameResults(want, got, "");
+            }
+        } finally {
+            Sequential.overwriteConvOutputs = true;
+            Residual.addIntoMainGradient = true;
+        }
+    }
+
+    /** Only a conv's output is overwritten: a BatchNorm's input from the caller or from a ReLU (which keeps it) is not. */
+    @Test
+    void batchNormKeepsAnInputItDidNotGetFromAConv() {
+        Random r = new Random(6);
+        Tensor x = GradCheck.randn(r, 2, 3, 5, 5), copy = x.copy();
+        Sequential first = new Sequential(new BatchNorm2d(3), new ReLU());
+        first.backward(GradCheck.randn(r, first.forward(x, true).shape));
+        assertArrayEquals(copy.data, x.data, 0f, "the caller's tensor, BatchNorm first");
+        BatchNorm2d alone = new BatchNorm2d(3);
+        alone.forward(x, true);
+        alone.backward(GradCheck.randn(r, 2, 3, 5, 5));
+        assertArrayEquals(copy.data, x.data, 0f, "the caller's tensor, BatchNorm alone");
+        // after a ReLU: the BatchNorm's input is the ReLU's output, which the ReLU's backward reads afterwards
+        Tensor[] dx = new Tensor[2];
+        for (int run = 0; run < 2; run++) {
+            Sequential.overwriteConvOutputs = run == 1;
+            try {
+                Sequential afterRelu = new Sequential(new Conv2d(3, 3, 1, 1, 0, false, new Random(2)), new ReLU(), new BatchNorm2d(3));
+                Random rr = new Random(7);
+                afterRelu.forward(x, true);
+                dx[run] = afterRelu.backward(GradCheck.randn(rr, 2, 3, 5, 5));
+            } finally {
+                Sequential.overwriteConvOutputs = true;
+            }
+        }
+        assertArrayEquals(dx[0].data, dx[1].data, 0f, "conv, ReLU, BatchNorm: the same dx");
+        // a residual block whose main branch passes dOut through: the caller's dOut is not the sum's target
+        Residual identity = new Residual(new Identity(), null);
+        identity.forward(x, true);
+        Tensor dOut = GradCheck.randn(r, 2, 3, 5, 5), dOutCopy = dOut.copy();
+        Tensor sum = identity.backward(dOut);
+        assertArrayEquals(dOutCopy.data, dOut.data, 0f, "the caller's dOut");
+        for (int i = 0; i < sum.size(); i++) assertEquals(2 * dOutCopy.data[i], sum.data[i], 0f);
+    }
+
+    /** A training step's output, every parameter's gradient and the buffers (running statistics), by name. */
+    private static Map<String, Tensor> stepResults(minifig.models.ResNet m, Tensor y) {
+        Map<String, Tensor> got = new java.util.LinkedHashMap<>();
+        got.put("y", y);
+        for (Map.Entry<String, Param> e : m.stateDict().params().entrySet()) got.put(e.getKey() + ".grad", e.getValue().grad);
+        got.putAll(m.stateDict().buffers());
+        return got;
+    }
+
+    /** Every tensor of want equals got's within 1e-4 of its largest value (the JIT caveat above). */
+    private static void assertSameResults(Map<String, Tensor> want, Map<String, Tensor> got, String what) {
+        for (String k : want.keySet()) {
+            float[] a = want.get(k).data, b = got.get(k).data;
+            float scale = 0;
+            for (float v : a) scale = Math.max(scale, Math.abs(v));
+            assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), what + k);
         }
     }
 
