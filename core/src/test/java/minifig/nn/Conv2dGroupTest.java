@@ -280,9 +280,9 @@ class Conv2dGroupTest {
     }
 
     /**
-     * An eval forward of a wide conv on a 7x7 map runs Winograd from a kept U: the same bits as Winograd transforming
-     * per call (a training forward), and never stale: after a direct write to one weight, and after a step that
-     * changes them all, the next eval forward follows.
+     * An eval forward runs Winograd from a kept, packed U (a wide conv on 7x7 and on 14x14, a narrow one in chunks on
+     * 28x28): the same bits as Winograd transforming per call (a training forward), and never stale: after a direct
+     * write to one weight, and after a step that changes them all, the next eval forward follows.
      */
     @Test
     void evalWinogradFromKeptWeightsFollowsEveryWeightChange() {
