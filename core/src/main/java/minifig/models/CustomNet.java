@@ -11,6 +11,7 @@ import minifig.nn.LogSoftmax;
 import minifig.nn.MaxPool2d;
 import minifig.nn.Module;
 import minifig.nn.ReLU;
+import minifig.nn.Recycler;
 import minifig.nn.Sequential;
 import minifig.nn.StateDict;
 import minifig.tensor.Tensor;
@@ -116,7 +117,9 @@ public final class CustomNet extends Module {
         if (x.shape[2] < 4 || x.shape[3] < 4) {
             throw new IllegalArgumentException("custom net input: images must be at least 4x4, got " + x.shapeString());
         }
-        return body.forward(x, training);
+        Tensor y = body.forward(x, training);
+        if (training) Recycler.clear();     // what the forward left in the pool is not needed before backward (Recycler)
+        return y;
     }
 
     @Override

@@ -13,6 +13,7 @@ import minifig.nn.Linear;
 import minifig.nn.MaxPool2d;
 import minifig.nn.Module;
 import minifig.nn.ReLU;
+import minifig.nn.Recycler;
 import minifig.nn.Sequential;
 import minifig.nn.StateDict;
 import minifig.optim.SGD;
@@ -147,7 +148,12 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(config.name() + " input: expected [N, " + inChannels
                     + ", H, W], got " + x.shapeString());
         }
-        for (int i = first; i <= last; i++) x = stages[i].forward(x, training);
+        for (int i = first; i <= last; i++) {
+            x = stages[i].forward(x, training);
+            // The next stage works on other sizes: arrays pooled now would only be held through the step's peak, the
+            // end of the forward, and promoted to the collector's old generation (Recycler; docs/performance.md).
+            if (training) Recycler.clear();
+        }
         if (training) {
             // A training forward that continues on the very output of the previous one (forwardTo then
             // forwardFrom) extends the range backward retraces; any other (e.g. on cached features) starts anew.
@@ -165,8 +171,7 @@ public final class ResNet extends Module {
     @Override
     public Tensor backward(Tensor dOut) {
         if (trainedFirst < 0) throw new IllegalStateException(config.name() + ": backward without a training forward");
-        for (int i = trainedLast; i >= trainedFirst; i--) dOut = stages[i].backward(dOut);
-        return dOut;
+        return backwardStages(dOut, trainedFirst);
     }
 
     /**
@@ -186,15 +191,29 @@ public final class ResNet extends Module {
             }
         }
         if (stop > STEM) {
-            for (int i = trainedLast; i >= stop; i--) dOut = stages[i].backward(dOut);
+            backwardStages(dOut, stop);
             return;
         }
         conv1.setNeedsInputGrad(false);
         try {
-            for (int i = trainedLast; i >= stop; i--) dOut = stages[i].backward(dOut);
+            backwardStages(dOut, stop);
         } finally {
             conv1.setNeedsInputGrad(true);
         }
+    }
+
+    /** The stages from trainedLast down to {@code stop}, each one's input gradient given back once the one below has read it. */
+    private Tensor backwardStages(Tensor dOut, int stop) {
+        Tensor argument = dOut;
+        for (int i = trainedLast; i >= stop; i--) {
+            Tensor dIn = stages[i].backward(dOut);
+            Recycler.giveConsumed(dOut, argument, dIn);
+            dOut = dIn;
+            // as in the forward; but what the last stage (the stem, in a whole backward) leaves is what the next
+            // forward's first stage takes
+            if (i > stop) Recycler.clear();
+        }
+        return dOut;
     }
 
     private boolean hasTrainable(int stage) {

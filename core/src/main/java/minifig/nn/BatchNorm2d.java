@@ -93,7 +93,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
             throw new IllegalArgumentException("BatchNorm2d: expected more than 1 value per channel when training, "
                     + "got input " + x.shapeString());
         }
-        Tensor y = new Tensor(x.shape);
+        Tensor y = training ? Recycler.take(x.shape) : new Tensor(x.shape);
         float[] mu = new float[C], inv = new float[C];
         float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data;
         // Channels are independent (their own statistics and outputs), so they split over threads.
@@ -141,7 +141,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         Tensor x = Checks.cached(input, "BatchNorm2d");
         if (!reluFused) throw new IllegalStateException("BatchNorm2d: the last training forward ran no ReLU to recompute");
         int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
-        Tensor y = new Tensor(x.shape);
+        Tensor y = Recycler.take(x.shape);
         float[] xs = x.data, ys = y.data, g = weight.value.data, b = bias.value.data, mu = means, inv = invStd;
         Elementwise.splitItems(C, x.size(), (c0, c1) -> {
             for (int c = c0; c < c1; c++) normalizeChannel(xs, ys, c, N, C, HW, mu[c], inv[c], g[c], b[c], true);
@@ -188,7 +188,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         Checks.sameShape("BatchNorm2d backward", x, dOut);
         int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
         double M = (double) N * HW;
-        Tensor dx = inputOwned && x != dOut ? x : new Tensor(x.shape);
+        Tensor dx = inputOwned && x != dOut ? x : Recycler.take(x.shape);
         inputOwned = false;
         float[] d = dOut.data, xs = x.data, dxs = dx.data, g = weight.value.data;
         float[] mu = means, inv = invStd, b = bias.value.data;

@@ -141,7 +141,7 @@ public final class Conv2d implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = emptyOutput(x);
+        Tensor y = emptyOutput(x, training);
         if (training) winogradCache = null;     // stale after the step anyway; not held through training
         // the bias goes in as the outputs are stored (Epilogue's first step: y += b per channel)
         Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
@@ -154,15 +154,15 @@ public final class Conv2d implements Layer {
         return y;
     }
 
-    /** A new [N, outChannels, OH, OW] output for the input x, after checking x. */
-    private Tensor emptyOutput(Tensor x) {
+    /** A [N, outChannels, OH, OW] output for the input x, after checking x (recycled in training: every element is written). */
+    private Tensor emptyOutput(Tensor x, boolean training) {
         Checks.nchw("Conv2d input", x, inChannels);
         int OH = outSize(x.shape[2]), OW = outSize(x.shape[3]);
         if (OH <= 0 || OW <= 0) {
             throw new IllegalArgumentException("Conv2d input " + x.shapeString() + " is smaller than the "
                     + kernel + "x" + kernel + " kernel (padding " + padding + ")");
         }
-        return new Tensor(x.shape[0], outChannels, OH, OW);
+        return training ? Recycler.take(x.shape[0], outChannels, OH, OW) : new Tensor(x.shape[0], outChannels, OH, OW);
     }
 
     /**
@@ -184,7 +184,7 @@ public final class Conv2d implements Layer {
      * layers, caching nothing. {@link Sequential} and {@link Residual} call it in eval mode.
      */
     public Tensor forwardEval(Tensor x, BatchNorm2d bn, Tensor residual, boolean relu) {
-        Tensor y = emptyOutput(x);
+        Tensor y = emptyOutput(x, false);
         if (bn != null && bn.numFeatures != outChannels) {
             throw new IllegalArgumentException("Conv2d with " + outChannels + " out channels cannot feed a BatchNorm2d of "
                     + bn.numFeatures + " features");
@@ -422,14 +422,15 @@ public final class Conv2d implements Layer {
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
     public Tensor backward(Tensor dOut) {
-        Tensor x = input == null && inputRecompute != null ? inputRecompute.get() : Checks.cached(input, "Conv2d");
+        boolean rebuilt = input == null && inputRecompute != null;     // x is then made for this call only
+        Tensor x = rebuilt ? inputRecompute.get() : Checks.cached(input, "Conv2d");
         input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
         inputRecompute = null;
         int N = x.shape[0], C = inChannels, H = x.shape[2], W = x.shape[3];
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;
         dOut.requireShape("Conv2d backward dOut", N, O, OH, OW);
-        Tensor dx = needsInputGrad ? new Tensor(x.shape) : null;
+        Tensor dx = needsInputGrad ? Recycler.takeZeroed(x.shape) : null;
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
         // A 3x3/1 conv takes dW through Winograd where it pays; other convs on a large map from the padded (phase)
@@ -542,6 +543,7 @@ public final class Conv2d implements Layer {
                 bias.grad.data[o] += (float) s;
             }
         }
+        if (rebuilt) Recycler.give(x);
         return dx;
     }
 

@@ -42,7 +42,7 @@ public final class MaxPool2d implements Layer {
             throw new IllegalArgumentException("MaxPool2d input " + x.shapeString() + " is smaller than the "
                     + kernel + "x" + kernel + " window");
         }
-        Tensor y = new Tensor(N, C, OH, OW);
+        Tensor y = training ? Recycler.take(N, C, OH, OW) : new Tensor(N, C, OH, OW);
         int[] arg = training ? new int[y.size()] : null;
         MaxPool.forward(x.data, N * C, H, W, kernel, stride, padding, y.data, arg);
         if (training) {
@@ -60,7 +60,7 @@ public final class MaxPool2d implements Layer {
             throw new IllegalArgumentException("MaxPool2d backward: expected " + arg.length
                     + " gradient values, got shape " + dOut.shapeString());
         }
-        Tensor dx = new Tensor(inputShape);
+        Tensor dx = Recycler.takeZeroed(inputShape);
         // Every output of plane (n, c) points into input plane (n, c), so whole planes split over the threads
         // write disjoint parts of dx.
         int planes = inputShape[0] * inputShape[1], per = arg.length / planes;

@@ -30,7 +30,7 @@ public final class ReLU implements Layer {
      */
     static Tensor gradientFromOutput(String what, Tensor y, Tensor dOut) {
         Checks.sameShape(what, y, dOut);
-        Tensor dx = new Tensor(y.shape);
+        Tensor dx = Recycler.take(y.shape);
         float[] ys = y.data, d = dOut.data, dxs = dx.data;
         Elementwise.split(ys.length, (lo, hi) -> Elementwise.reluBackward(ys, d, dxs, lo, hi - lo)); // dx = y > 0 ? d : 0
         return dx;

@@ -63,7 +63,7 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
         Tensor s = shortcut == null ? x : shortcut.forward(x, training);
         if (!a.sameShape(s)) throw shapeMismatch(a, s);
         // A fresh output: a branch may cache its own output for backward (ReLU does), so never add in place.
-        Tensor y = new Tensor(a.shape);
+        Tensor y = training ? Recycler.take(a.shape) : new Tensor(a.shape);
         if (relu) Elementwise.split(y.size(), (lo, hi) -> Elementwise.addRelu(a.data, s.data, y.data, lo, hi - lo));
         else Elementwise.split(y.size(), (lo, hi) -> Elementwise.add(a.data, s.data, y.data, lo, hi - lo));  // y = a + s
         return y;
@@ -77,6 +77,7 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
 
     @Override
     public Tensor backward(Tensor dOut) {
+        Tensor argument = dOut;
         if (reluOutput != null) {
             // the fused ReLU's backward, from the output it cached
             dOut = ReLU.gradientFromOutput("Residual backward", reluOutput, dOut);
@@ -88,8 +89,13 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
         // holds no more (96 MB less to allocate per ResNet-18 step at batch 32), unless it shares its data with dOut
         // (an Identity branch, a reshape) or with the shortcut's gradient, which the caller may still hold.
         boolean inPlace = addIntoMainGradient && dMain.data != dOut.data && dMain.data != dShort.data;
-        Tensor dx = inPlace ? dMain : new Tensor(dMain.shape);
+        Tensor dx = inPlace ? dMain : Recycler.take(dMain.shape);
         Elementwise.split(dx.size(), (lo, hi) -> Elementwise.add(dMain.data, dShort.data, dx.data, lo, hi - lo));
+        // What this call made and nothing reads any more goes back to the pool: the shortcut's gradient, the fused
+        // ReLU's gradient, and the main branch's when the sum went elsewhere (each unless it shares data with another).
+        if (shortcut != null && dShort.data != dOut.data && dShort.data != dMain.data) Recycler.giveConsumed(dShort, argument, dx);
+        if (dOut != argument && dOut.data != dMain.data) Recycler.giveConsumed(dOut, argument, dx);
+        if (!inPlace && dMain.data != dOut.data && dMain.data != dShort.data) Recycler.giveConsumed(dMain, argument, dx);
         return dx;
     }
 

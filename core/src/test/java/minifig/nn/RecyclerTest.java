@@ -1,0 +1,190 @@
+package minifig.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import minifig.kernels.Parallel;
+import minifig.models.Models;
+import minifig.optim.SGD;
+import minifig.tensor.Param;
+import minifig.tensor.Tensor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The recycled arrays of a training step ({@link Recycler}): whole training steps give the same results with and
+ * without them, with every array filled with NaN as it is given back (so a layer that reads an array after giving it,
+ * or leaves part of a taken one unwritten, shows as NaN or a different number); and the pool's own rules.
+ */
+class RecyclerTest {
+
+    @AfterEach
+    void restore() {
+        Recycler.enabled = true;
+        Recycler.poison = false;
+        Recycler.maxBytes = 256L << 20;
+        Recycler.clear();
+    }
+
+    /** Three SGD steps (forward, backward, update) of {@code model}: each step's output, then the final parameters, gradients and buffers. */
+    private static List<float[]> threeSteps(String model, int size, boolean recycle) {
+        Recycler.enabled = recycle;
+        Recycler.poison = recycle;
+        Recycler.clear();
+        Module m = Models.create(model, 5, 3, 3L);
+        SGD sgd = new SGD(m.params(), 0.05, 0.9, 1e-4, false);
+        Random r = new Random(4);
+        List<float[]> out = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            m.zeroGrad();
+            Tensor y = m.forward(minifig.nn.GradCheck.randn(r, 2, 3, size, size), true);
+            out.add(y.data.clone());
+            m.backward(minifig.nn.GradCheck.randn(r, y.shape));
+            sgd.step();
+        }
+        for (Param p : m.params()) {
+            out.add(p.value.data);
+            out.add(p.grad.data);
+        }
+        for (Tensor b : m.stateDict().buffers().values()) out.add(b.data);
+        return out;
+    }
+
+    /**
+     * ResNet-18 (basic blocks), ResNet-50 (bottlenecks) and the custom net: the same outputs, gradients, parameters
+     * and running statistics over three steps, recycled with poison or not (within 1e-4 of each array's largest value,
+     * the JIT caveat of {@code ResidualSequentialTest}; a NaN or a stale array is far outside it).
+     */
+    @Test
+    void trainingStepsGiveTheSameResultsWithRecycledPoisonedArrays() {
+        for (String[] c : new String[][] {{"resnet18", "48"}, {"resnet50", "40"}, {"custom", "32"}}) {
+            int size = Integer.parseInt(c[1]);
+            threeSteps(c[0], size, false);                              // warms the JIT up
+            List<float[]> want = threeSteps(c[0], size, false), got = threeSteps(c[0], size, true);
+            assertEquals(want.size(), got.size());
+            for (int i = 0; i < want.size(); i++) {
+                float scale = 0;
+                for (float v : want.get(i)) scale = Math.max(scale, Math.abs(v));
+                assertArrayEquals(want.get(i), got.get(i), 1e-4f * Math.max(scale, 1e-3f), c[0] + " array " + i);
+            }
+        }
+    }
+
+    /**
+     * From its second step on, a ResNet-18 training step finds a good part of the arrays it takes in the pool (41% at
+     * this size: each stage starts with an empty pool), and allocates less on its thread than without it; with the
+     * pool off every take is a new array.
+     */
+    @Test
+    void aResNetStepTakesAGoodPartOfItsArraysFromThePool() {
+        int threads = Parallel.threads();
+        Parallel.setThreads(1);         // every allocation on this thread
+        try {
+            long[] allocated = new long[2];
+            for (int run = 0; run < 2; run++) {
+                Recycler.enabled = run == 1;
+                Recycler.clear();
+                Module m = Models.create("resnet18", 5, 3, 3L);
+                Random r = new Random(4);
+                Tensor x = minifig.nn.GradCheck.randn(r, 4, 3, 96, 96), dy = minifig.nn.GradCheck.randn(r, 4, 5);
+                com.sun.management.ThreadMXBean tb = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                long[] taken = null;
+                for (int step = 0; step < 3; step++) {
+                    Recycler.takenBytes();
+                    long b0 = tb.getCurrentThreadAllocatedBytes();
+                    m.zeroGrad();
+                    m.forward(x, true);
+                    m.backward(dy);
+                    allocated[run] = tb.getCurrentThreadAllocatedBytes() - b0;      // the last step's
+                    taken = Recycler.takenBytes();
+                }
+                long total = taken[0] + taken[1];
+                assertTrue(total > 4L * 4 * 64 * 48 * 48, "a step takes at least the stem conv's output: " + total);
+                if (run == 0) assertEquals(0, taken[0], "the pool is off");
+                else assertTrue(taken[0] > 0.3 * total, "from the pool: " + taken[0] + " of " + total + " bytes");
+            }
+            assertTrue(allocated[1] < allocated[0], "allocated per step: " + allocated[0] + " without the pool, " + allocated[1] + " with");
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
+    void aGivenArrayIsTakenAgainForAnyShapeOfItsSize() {
+        Tensor t = new Tensor(2, 3, 4, 5);
+        Recycler.give(t);
+        assertEquals(4L * 120, Recycler.pooledBytes());
+        Tensor other = Recycler.take(2, 3, 4, 4);           // another size: a new array
+        assertNotSame(t.data, other.data);
+        Tensor again = Recycler.take(4, 30);
+        assertSame(t.data, again.data);
+        assertEquals(0, Recycler.pooledBytes());
+        assertNotSame(t.data, Recycler.take(2, 3, 4, 5).data, "taken once only");
+    }
+
+    @Test
+    void takeZeroedClearsAStaleArray() {
+        Tensor t = new Tensor(3, 7).fill(5f);
+        Recycler.give(t);
+        Tensor z = Recycler.takeZeroed(21);
+        assertSame(t.data, z.data);
+        for (float v : z.data) assertEquals(0f, v);
+    }
+
+    @Test
+    void thePoolHoldsAtMostItsLimitAndNothingWhenOff() {
+        Recycler.maxBytes = 4L * 100;
+        Recycler.give(new Tensor(60));
+        Recycler.give(new Tensor(60));          // would pass 100 floats: left to the collector
+        assertEquals(4L * 60, Recycler.pooledBytes());
+        Recycler.clear();
+        Recycler.enabled = false;
+        Tensor t = new Tensor(10);
+        Recycler.give(t);
+        assertEquals(0, Recycler.pooledBytes());
+        assertNotSame(t.data, Recycler.take(10).data);
+    }
+
+    @Test
+    void aConsumedGradientIsGivenOnlyWhenItIsNeitherTheCallersNorTheResult() {
+        Tensor argument = new Tensor(8), result = new Tensor(8), mine = new Tensor(8);
+        Recycler.giveConsumed(argument, argument, result);
+        Recycler.giveConsumed(argument.reshape(2, 4), argument, result);  // a view of the caller's tensor
+        Recycler.giveConsumed(result.reshape(4, 2), argument, result);    // returned again by the layer
+        assertEquals(0, Recycler.pooledBytes());
+        Recycler.giveConsumed(mine, argument, result);
+        assertEquals(4L * 8, Recycler.pooledBytes());
+    }
+
+    /** Eval forwards take nothing from the pool (their outputs may be kept by the caller) and empty it. */
+    @Test
+    void anEvalForwardEmptiesThePoolAndReturnsNewArrays() {
+        Sequential s = new Sequential(new Conv2d(3, 4, 3, 1, 1, false, new Random(1)), new BatchNorm2d(4), new ReLU());
+        Tensor x = minifig.nn.GradCheck.randn(new Random(2), 2, 3, 6, 6);
+        Recycler.give(new Tensor(2, 4, 6, 6));
+        Tensor y = s.forward(x, false);
+        assertEquals(0, Recycler.pooledBytes());
+        Recycler.give(new Tensor(2, 4, 6, 6));
+        assertNotSame(y.data, s.forward(x, false).data);
+    }
+
+    /** The caller's output gradient is never written or pooled by a network's backward. */
+    @Test
+    void backwardLeavesTheCallersGradientAlone() {
+        Recycler.poison = true;
+        Module m = Models.create("resnet18", 5, 3, 3L);
+        Random r = new Random(5);
+        Tensor y = m.forward(minifig.nn.GradCheck.randn(r, 2, 3, 32, 32), true);
+        Tensor dy = minifig.nn.GradCheck.randn(r, y.shape), copy = dy.copy();
+        m.backward(dy);
+        assertArrayEquals(copy.data, dy.data, 0f);
+        assertTrue(Recycler.pooledBytes() > 0, "the step gave arrays back");
+    }
+}
