@@ -21,7 +21,9 @@ public interface Layer {
     /**
      * dL/dy -> dL/dx, accumulating parameter gradients (+=). Only valid after forward(x, true), once: like
      * PyTorch's backward without retain_graph, the layers drop their cached activations as backward reads
-     * them, so a training step's memory shrinks during backward instead of peaking at its end.
+     * them, so a training step's memory shrinks during backward instead of peaking at its end. Once it returns, the
+     * layer holds no reference to dOut or to the returned tensor: the container that called it may hand dOut's array
+     * to the next tensor of its size ({@link Recycler}), unless the returned tensor shares it.
      */
     Tensor backward(Tensor dOut);
 

@@ -23,8 +23,11 @@ import minifig.tensor.Tensor;
 public final class Recycler {
     private Recycler() {}
 
-    /** Whether layers take from and give to the pool (on by default; tests compare both). */
-    static boolean enabled = true;
+    /**
+     * Whether layers take from and give to the pool: on unless {@code -Dminifig.recycle=false} (for A/B measurements;
+     * the results are the same either way); tests switch it.
+     */
+    static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("minifig.recycle", "true").trim());
     /** Tests: given arrays are filled with NaN, so a taker that leaves an element unwritten shows in the results. */
     static boolean poison = false;
     /** The most bytes one thread's pool holds. */

@@ -16,6 +16,7 @@ import minifig.optim.SGD;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,9 +26,17 @@ import org.junit.jupiter.api.Test;
  */
 class RecyclerTest {
 
+    private static final boolean DEFAULT = Recycler.enabled;
+
+    @BeforeEach
+    void on() {
+        Recycler.enabled = true;    // whatever -Dminifig.recycle says
+        Recycler.clear();
+    }
+
     @AfterEach
     void restore() {
-        Recycler.enabled = true;
+        Recycler.enabled = DEFAULT;
         Recycler.poison = false;
         Recycler.maxBytes = 256L << 20;
         Recycler.clear();
