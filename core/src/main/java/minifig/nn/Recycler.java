@@ -9,7 +9,8 @@ import minifig.tensor.Tensor;
 /**
  * Activation- and gradient-sized arrays of a training step handed back for the next tensor of the same size, instead
  * of left to the garbage collector: a ResNet-18 step at batch 32 allocated 1.45 GB for a live set under 1 GB, so
- * the collector ran ~35 times per step and every new array was zeroed first (docs/performance.md, "Recycled arrays").
+ * the collector ran ~35 times per step and every new array was zeroed first (docs/performance.md, change row
+ * "Training steps recycle their activation and gradient arrays"; docs/layers/residual.md).
  *
  * <p>The rule that keeps it correct: only the code that made a tensor, or took it over from the layer that made it,
  * gives it back, and only once nothing reads it any more. {@link Sequential} and {@link Residual} give back an
@@ -28,7 +29,10 @@ public final class Recycler {
      * the results are the same either way); tests switch it.
      */
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("minifig.recycle", "true").trim());
-    /** Tests: given arrays are filled with NaN, so a taker that leaves an element unwritten shows in the results. */
+    /**
+     * Tests: given arrays are filled with NaN, so a taker that leaves an element unwritten shows in the results, and
+     * an array given while it is still pooled is an error.
+     */
     static boolean poison = false;
     /** The most bytes one thread's pool holds. */
     static long maxBytes = 256L << 20;
@@ -65,8 +69,13 @@ public final class Recycler {
         Pool p = POOL.get();
         long b = 4L * t.data.length;
         if (p.bytes + b > maxBytes) return;
-        if (poison) Arrays.fill(t.data, Float.NaN);
-        p.bySize.computeIfAbsent(t.data.length, k -> new ArrayDeque<>()).push(t.data);
+        ArrayDeque<float[]> q = p.bySize.computeIfAbsent(t.data.length, k -> new ArrayDeque<>());
+        if (poison) {
+            // an array given twice would later be taken by two tensors at once
+            for (float[] a : q) if (a == t.data) throw new IllegalStateException("array of " + a.length + " floats given back twice");
+            Arrays.fill(t.data, Float.NaN);
+        }
+        q.push(t.data);
         p.bytes += b;
     }
 

@@ -139,6 +139,14 @@ class RecyclerTest {
     }
 
     @Test
+    void anArrayGivenTwiceIsAnErrorUnderPoison() {
+        Recycler.poison = true;
+        Tensor t = new Tensor(6);
+        Recycler.give(t);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> Recycler.give(t.reshape(2, 3)));
+    }
+
+    @Test
     void takeZeroedClearsAStaleArray() {
         Tensor t = new Tensor(3, 7).fill(5f);
         Recycler.give(t);
