@@ -114,9 +114,12 @@ public final class Recycler {
         Pool p = POOL.get();
         ArrayDeque<float[]> q = enabled ? p.bySize.get(n) : null;
         float[] a = q == null ? null : q.poll();
-        if (a != null) p.reused += 4L * n;
-        else p.fresh += 4L * n;
-        if (a != null) p.bytes -= 4L * n;
+        if (a == null) {
+            p.fresh += 4L * n;
+        } else {
+            p.reused += 4L * n;
+            p.bytes -= 4L * n;
+        }
         return a;
     }
 

@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -174,6 +175,17 @@ public final class GradCheck {
         double s = 0;
         for (float v : t.data) s += (double) v * v;
         return Math.sqrt(s / Math.max(t.size(), 1));
+    }
+
+    /**
+     * want and got agree within 1e-4 of want's largest magnitude (at least 1e-7): two runs of the same float operations
+     * whose compiled code may add a sum's vector lanes in another order (the whole-step comparisons of
+     * ResidualSequentialTest and RecyclerTest).
+     */
+    public static void assertSameUpToLaneOrder(float[] want, float[] got, String what) {
+        float scale = 0;
+        for (float v : want) scale = Math.max(scale, Math.abs(v));
+        assertArrayEquals(want, got, 1e-4f * Math.max(scale, 1e-3f), what);
     }
 
     /** A tensor of N(0, 1) values from {@code rng}. */

@@ -78,11 +78,7 @@ class RecyclerTest {
             threeSteps(c[0], size, false);                              // warms the JIT up
             List<float[]> want = threeSteps(c[0], size, false), got = threeSteps(c[0], size, true);
             assertEquals(want.size(), got.size());
-            for (int i = 0; i < want.size(); i++) {
-                float scale = 0;
-                for (float v : want.get(i)) scale = Math.max(scale, Math.abs(v));
-                assertArrayEquals(want.get(i), got.get(i), 1e-4f * Math.max(scale, 1e-3f), c[0] + " array " + i);
-            }
+            for (int i = 0; i < want.size(); i++) GradCheck.assertSameUpToLaneOrder(want.get(i), got.get(i), c[0] + " array " + i);
         }
     }
 

@@ -365,12 +365,7 @@ class ResidualSequentialTest {
 
     /** Every tensor of want equals got's within 1e-4 of its largest value (the JIT caveat above). */
     private static void assertSameResults(Map<String, Tensor> want, Map<String, Tensor> got, String what) {
-        for (String k : want.keySet()) {
-            float[] a = want.get(k).data, b = got.get(k).data;
-            float scale = 0;
-            for (float v : a) scale = Math.max(scale, Math.abs(v));
-            assertArrayEquals(a, b, 1e-4f * Math.max(scale, 1e-3f), what + k);
-        }
+        for (String k : want.keySet()) GradCheck.assertSameUpToLaneOrder(want.get(k).data, got.get(k).data, what + k);
     }
 
     /** A ResNet's convs and BatchNorms: the stem's and every block's (main branch and shortcut). */
