@@ -30,8 +30,9 @@ public final class Recycler {
      */
     static boolean enabled = !"false".equalsIgnoreCase(System.getProperty("minifig.recycle", "true").trim());
     /**
-     * Tests: given arrays are filled with NaN, so a taker that leaves an element unwritten shows in the results, and
-     * an array given while it is still pooled is an error.
+     * Tests: given arrays are filled with NaN, and so are new arrays from {@link #take}, so a taker that leaves an
+     * element unwritten shows in the results whether or not the pool had an array of its size; an array given while
+     * it is still pooled is an error.
      */
     static boolean poison = false;
     /** The most bytes one thread's pool holds. */
@@ -49,7 +50,10 @@ public final class Recycler {
     /** A tensor of {@code shape} whose elements the caller overwrites all of: its contents are stale. */
     static Tensor take(int... shape) {
         float[] a = poll(size(shape));
-        return a == null ? new Tensor(shape) : new Tensor(a, shape);
+        if (a != null) return new Tensor(a, shape);
+        Tensor t = new Tensor(shape);
+        if (poison && enabled) Arrays.fill(t.data, Float.NaN);     // stale either way: a take may never count on zeros
+        return t;
     }
 
     /** A zero-filled tensor of {@code shape} (for kernels that add into their output). */
