@@ -1,6 +1,8 @@
 package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -88,21 +90,22 @@ public final class Winograd {
             forwardInChunks(a != null ? a : pack(u, O, C), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
-        float[] v = buffer(b, 0, 16 * C * Tmax), m = buffer(b, 1, 16 * O * Tmax + L);
+        float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), m = buffer(b, 1, 16 * runStride(O * Tmax) + L);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
-            transformInputs(x, xOff, g, C, H, W, T, v);
+            int vs = runStride(C * T), ms = runStride(O * T);
+            transformInputs(x, xOff, g, C, H, W, T, v, vs);
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
             Parallel.parallelFor(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++) {
-                    if (a != null) GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * C * T, T), m, xi * O * T, T, false);
-                    else GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * C * T, T, m, xi * O * T, T, false);
+                    if (a != null) GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
+                    else GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * vs, T, m, xi * ms, T, false);
                 }
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L)];
                 for (int p = lo; p < hi; p++)
-                    transformOutput(m, p % O * T + p / O * perImage, O * T, 0, perImage, H, W, tw, y, yo + p * H * W, q, epi, p % O);
+                    transformOutput(m, p % O * T + p / O * perImage, ms, 0, perImage, H, W, tw, y, yo + p * H * W, q, epi, p % O);
             });
         }
     }
@@ -126,24 +129,42 @@ public final class Winograd {
                                         float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
         Parallel.parallelFor(N * chunks, (lo, hi) -> {
-            float[] v = new float[16 * C * chunkTiles], m = new float[16 * O * chunkTiles + L];
+            float[] v = new float[16 * runStride(C * chunkTiles)], m = new float[16 * runStride(O * chunkTiles) + L];
             float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
             InputPhases ip = new InputPhases(th, tw);
             for (int k = lo; k < hi; k++) {
                 int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
+                int vs = runStride(C * T), ms = runStride(O * T);
                 for (int c = 0; c < C; c++) {
                     ip.fill(x, (n * C + c) * H * W, H, W, t0 / tw, (t1 - 1) / tw + 1);
-                    transformInput(ip, t0, t1, v, c * T, C * T);
+                    transformInput(ip, t0, t1, v, c * T, vs);
                 }
                 for (int xi = 0; xi < 16; xi++)
-                    GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * C * T, T), m, xi * O * T, T, false);
-                for (int o = 0; o < O; o++) transformOutput(m, o * T, O * T, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q, epi, o);
+                    GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
+                for (int o = 0; o < O; o++) transformOutput(m, o * T, ms, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q, epi, o);
             }
         });
     }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Lane i takes lane 2i mod L (EVEN) or 2i + 1 mod L (ODD): the even / odd lanes of a vector, in both halves. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % L),
+            ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
+    /** The upper half of the lanes. */
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, (1L << L) - (1L << (L / 2)));
+
+    /**
+     * The distance between the 16 runs of a V, M or E buffer holding n floats per ξ: n rounded up to a 64-byte line
+     * and then to an odd number of lines. Each vector of the transforms stores (or loads) 16 values, one per run; at
+     * n * 4 bytes a multiple of 4 KB (64 x 96 tiles in chunks, 256 x 196 for layer3) the 16 addresses fell into the same
+     * L1 set and aliased each other's page offsets. An odd number of lines puts them in 16 different sets: the transforms
+     * of layer1's forward took 1.3-1.5x longer without it (docs/performance.md).
+     */
+    static int runStride(int n) {
+        int lines = (n + 15) / 16;
+        return (lines | 1) * 16;
+    }
 
     /** Per calling thread: V, M and U (see {@link #forward}), grown to the largest request. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -203,9 +224,12 @@ public final class Winograd {
      */
     private static final class InputPhases {
         final int tw, seg;
-        /** The eight phase planes, seg floats apart; past the (th + 1) * tw written ones stay zero. */
+        /**
+         * The eight phase planes, seg floats apart. A filled row may spill up to L - 1 values into the next row (or
+         * the plane's slack); only lanes of tiles past the range being transformed read them, and those are dropped.
+         */
         final float[] ph;
-        /** One padded input row: row[1 + w] = x[h, w], zeros around. */
+        /** One padded input row: row[1 + w] = x[h, w], zeros around (and past 2 * tw, for the whole vectors of fill). */
         final float[] row;
         /** See {@link #offsets}. */
         final int[] off;
@@ -216,7 +240,7 @@ public final class Winograd {
             this.tw = tw;
             seg = th * tw + L + tw;         // a vector from any tile, shifted by a row, stays in its plane
             ph = new float[8 * seg];
-            row = new float[2 * tw + 4];
+            row = new float[Math.max(2 * tw + 4, 2 * ((tw + L - 1) / L * L) + L + 2)];
             off = offsets();
         }
 
@@ -228,14 +252,29 @@ public final class Winograd {
                     if (h >= 0 && h < H) System.arraycopy(x, plane + h * W, row, 1, W);
                     else java.util.Arrays.fill(row, 1, W + 1, 0f);
                     int p0 = (2 * a) * seg + r * tw, p1 = p0 + seg, p2 = p0 + 4 * seg, p3 = p2 + seg;
-                    for (int q = 0; q < tw; q++) {
-                        ph[p0 + q] = row[2 * q];
-                        ph[p1 + q] = row[2 * q + 1];
-                        ph[p2 + q] = row[2 * q + 2];
-                        ph[p3 + q] = row[2 * q + 3];
+                    // ph[p0 + q] = row[2q], ph[p1 + q] = row[2q + 1], and the same from row[2..] into p2, p3: the even
+                    // and odd lanes of 2L values, L at a time (a scalar loop here took 60% of the input transform)
+                    for (int q = 0; q < tw; q += L) {
+                        FloatVector lo = FloatVector.fromArray(S, row, 2 * q), hi = FloatVector.fromArray(S, row, 2 * q + L);
+                        evens(lo, hi).intoArray(ph, p0 + q);
+                        odds(lo, hi).intoArray(ph, p1 + q);
+                        lo = FloatVector.fromArray(S, row, 2 * q + 2);
+                        hi = FloatVector.fromArray(S, row, 2 * q + 2 + L);
+                        evens(lo, hi).intoArray(ph, p2 + q);
+                        odds(lo, hi).intoArray(ph, p3 + q);
                     }
                 }
             }
+        }
+
+        /** Lanes 0, 2, .., 2L - 2 of the 2L values lo, hi: each half picks its even lanes, then a blend joins them. */
+        private static FloatVector evens(FloatVector lo, FloatVector hi) {
+            return lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER);
+        }
+
+        /** Lanes 1, 3, .., 2L - 1 of lo, hi. */
+        private static FloatVector odds(FloatVector lo, FloatVector hi) {
+            return lo.rearrange(ODD).blend(hi.rearrange(ODD), UPPER);
         }
 
         /** off[4i + j]: where patch entry (i, j) of tile 0 is in ph; tile t's is t floats on. */
@@ -280,16 +319,16 @@ public final class Winograd {
     }
 
     /**
-     * V[ξ] [C, T] for g images from x[xOff..]: every (image, channel) plane's tiles, image i's at column i * tiles;
-     * the planes split over the threads.
+     * V[ξ] [C, T] (runs vs floats apart) for g images from x[xOff..]: every (image, channel) plane's tiles, image i's
+     * at column i * tiles; the planes split over the threads.
      */
-    private static void transformInputs(float[] x, int xOff, int g, int C, int H, int W, int T, float[] v) {
+    private static void transformInputs(float[] x, int xOff, int g, int C, int H, int W, int T, float[] v, int vs) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, tiles = th * tw;
         Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
             InputPhases ip = new InputPhases(th, tw);
             for (int p = lo; p < hi; p++) {
                 ip.fill(x, xOff + p * H * W, H, W, 0, th);
-                transformInput(ip, 0, tiles, v, p % C * T + p / C * tiles, C * T);
+                transformInput(ip, 0, tiles, v, p % C * T + p / C * tiles, vs);
             }
         });
     }
@@ -361,32 +400,34 @@ public final class Winograd {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
         int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
         float[][] b = BUFFERS.get();        // the forward's buffers: V, E in M's place, dU in U's
-        float[] v = buffer(b, 0, 16 * C * Tmax), e = buffer(b, 1, 16 * O * Tmax + L), du = buffer(b, 2, 16 * O * C);
+        float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), e = buffer(b, 1, 16 * runStride(O * Tmax) + L);
+        float[] du = buffer(b, 2, 16 * O * C);
         for (int n0 = 0; n0 < N; n0 += G) {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, dyOff = n0 * O * H * W;
+            int vs = runStride(C * T), es = runStride(O * T);
             boolean add = n0 > 0;
-            transformInputs(x, xOff, g, C, H, W, T, v);
+            transformInputs(x, xOff, g, C, H, W, T, v, vs);
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * ((perImage + L - 1) / L * L) + 16 * L];
-                for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, q);
+                for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, es, q);
             });
             // dU[ξ] [O, C] (+)= E[ξ] [O, T] · V[ξ] [C, T]ᵀ
             Parallel.parallelFor(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++)
-                    GemmBlocked.DEFAULT.sgemm(false, true, O, C, T, e, xi * O * T, T, v, xi * C * T, T, du, xi * O * C, C, add);
+                    GemmBlocked.DEFAULT.sgemm(false, true, O, C, T, e, xi * es, T, v, xi * vs, T, du, xi * O * C, C, add);
             });
         }
         Elementwise.splitItems(O, (long) O * C * 16, (lo, hi) -> gradientToKernels(du, lo * C, hi * C, O * C, dw));
     }
 
     /**
-     * E[ξ, o, t] = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff), A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1;
+     * E[ξ, o, t] (runs OT floats apart) = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff), A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1;
      * 0 -1]: the plane's 2x2 blocks are split by their four positions into q [4, tiles rounded up to L] (zeros past
      * the map), then transformed in vector lanes over the tiles, like {@link #transformInput}.
      */
     private static void transformGradient(float[] dy, int dyOff, int n, int o, int O, int H, int W, int th, int tw, int T,
-                                          float[] e, float[] q) {
-        int plane = dyOff + (n * O + o) * H * W, tiles = th * tw, qs = (tiles + L - 1) / L * L, OT = O * T;
+                                          float[] e, int OT, float[] q) {
+        int plane = dyOff + (n * O + o) * H * W, tiles = th * tw, qs = (tiles + L - 1) / L * L;
         int dst = o * T + n * tiles, tail = 4 * qs;
         for (int ty = 0; ty < th; ty++) {
             for (int a = 0; a < 2; a++) {
