@@ -90,12 +90,32 @@ public final class Parallel {
     }
 
     /**
-     * Runs body over n independent items (images, image groups) with whole items per thread when there are at
-     * least as many items as threads; with fewer, runs [0, n) on the calling thread, where the kernels inside
-     * the body split each item over the threads instead.
+     * Runs body over n independent items (images, image groups) with whole items per thread, one at a time as
+     * {@link #forEachItem} hands them out, when there are at least as many items as threads; with fewer, runs
+     * [0, n) on the calling thread, where the kernels inside the body split each item over the threads instead.
      */
     public static void forEachWhole(int n, RangeBody body) {
-        parallelFor(n, n >= threads() ? n : 1, body);
+        if (n >= threads()) forEachItem(n, body);
+        else body.run(0, n);
+    }
+
+    /**
+     * Runs body(i, i + 1) for every item i of [0, n), the threads taking the next item as they finish one (items in
+     * order from a shared counter), instead of a fixed slice each. For independent items of similar cost whose
+     * results do not depend on which thread runs them: on this host one core can run at ~0.6x the other's speed
+     * (another tenant on its physical core), and with fixed halves the faster thread then waits for the slower
+     * (docs/performance.md).
+     */
+    public static void forEachItem(int n, RangeBody body) {
+        int t = Math.min(n, threads());
+        if (t <= 1 || pool == null || inParallelRegion()) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        parallelFor(t, t, (lo, hi) -> {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) body.run(i, i + 1);
+        });
     }
 
     /**

@@ -95,8 +95,9 @@ public final class Winograd {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
             int vs = runStride(C * T), ms = runStride(O * T);
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
-            // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially)
-            Parallel.parallelFor(16, (lo, hi) -> {
+            // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially),
+            // each thread taking the next ξ when it is done
+            Parallel.forEachItem(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++) {
                     if (a != null) GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
                     else GemmBlocked.DEFAULT.sgemm(false, false, O, T, C, u, xi * O * C, C, v, xi * vs, T, m, xi * ms, T, false);
@@ -128,8 +129,9 @@ public final class Winograd {
     private static void forwardInChunks(GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
                                         float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
-        Parallel.parallelFor(N * chunks, (lo, hi) -> {
-            float[] v = new float[16 * runStride(C * chunkTiles)], m = new float[16 * runStride(O * chunkTiles) + L];
+        Parallel.forEachItem(N * chunks, (lo, hi) -> {
+            float[][] b = BUFFERS.get();        // this thread's V and M (slot 2, U, is the caller's and already packed)
+            float[] v = buffer(b, 0, 16 * runStride(C * chunkTiles)), m = buffer(b, 1, 16 * runStride(O * chunkTiles) + L);
             float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
             InputPhases ip = new InputPhases(th, tw);
             for (int k = lo; k < hi; k++) {
@@ -412,7 +414,7 @@ public final class Winograd {
                 for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, es, q);
             });
             // dU[ξ] [O, C] (+)= E[ξ] [O, T] · V[ξ] [C, T]ᵀ
-            Parallel.parallelFor(16, (lo, hi) -> {
+            Parallel.forEachItem(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++)
                     GemmBlocked.DEFAULT.sgemm(false, true, O, C, T, e, xi * es, T, v, xi * vs, T, du, xi * O * C, C, add);
             });

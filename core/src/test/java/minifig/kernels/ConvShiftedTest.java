@@ -17,7 +17,7 @@ class ConvShiftedTest extends KernelTestBase {
         // {N, C, O, H, W, K, pad}: 1x1 with and without padding, 3x3, 5x5, O not a multiple of 3 (edge rows),
         // grids that end mid-panel, a K*C deeper than one k block (C*9 = 1161 > 1024), a single row. Then strides
         // (last field): the stem's 7x7/2 pad 3, 3x3/2, 1x1/2 (phase (0, 0) only), an even kernel, stride 3 with
-        // K = 1, 2, 3, 5, sizes that leave a remainder under the stride, padding larger than the stride.
+        // K = 1, 2, 3, 5, sizes that leave a remainder under the stride, padding larger than the stride; batches of 4-5.
         int[][] configs = {
             {1, 2, 1, 7, 7, 1, 0, 1}, {2, 3, 4, 5, 8, 1, 1, 1}, {2, 3, 5, 7, 7, 3, 1, 1}, {1, 4, 7, 13, 9, 3, 1, 1},
             {3, 2, 3, 8, 5, 3, 0, 1}, {1, 2, 2, 9, 11, 5, 2, 1}, {1, 1, 8, 1, 30, 3, 1, 1}, {2, 129, 6, 6, 5, 3, 1, 1},
@@ -25,6 +25,8 @@ class ConvShiftedTest extends KernelTestBase {
             {2, 3, 8, 23, 22, 7, 3, 2}, {1, 6, 7, 12, 11, 3, 1, 2}, {2, 5, 4, 9, 10, 1, 0, 2}, {1, 3, 5, 10, 9, 2, 0, 2},
             {1, 4, 3, 14, 13, 3, 1, 3}, {2, 2, 5, 11, 16, 5, 2, 3}, {1, 3, 2, 10, 8, 1, 1, 3}, {1, 2, 3, 9, 9, 2, 1, 3},
             {1, 2, 5, 9, 8, 3, 4, 2}, {1, 120, 7, 20, 21, 3, 1, 2},
+            // batches of several images per thread
+            {5, 3, 4, 9, 8, 3, 1, 1}, {4, 3, 8, 23, 22, 7, 3, 2},
         };
         for (int threads = 1; threads <= 2; threads++) {
             Parallel.setThreads(threads);

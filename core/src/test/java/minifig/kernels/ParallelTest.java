@@ -73,6 +73,47 @@ class ParallelTest extends KernelTestBase {
     }
 
     @Test
+    void forEachItemHandsOutSingleItemsToWhicheverThreadIsFree() {
+        Parallel.setThreads(2);
+        for (int n : new int[] {1, 2, 5, 100}) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(n);
+            Parallel.forEachItem(n, (lo, hi) -> {
+                if (n > 1) assertEquals(lo + 1, hi, "one item per call");
+                for (int i = lo; i < hi; i++) hits.incrementAndGet(i);
+            });
+            for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "item " + i + " of " + n);
+        }
+        // The calling thread is slow on every item it takes: the worker, free sooner, takes more of them. With fixed
+        // halves each would run 5 of the 10.
+        Thread caller = Thread.currentThread();
+        AtomicIntegerArray byCaller = new AtomicIntegerArray(1);
+        Parallel.forEachItem(10, (lo, hi) -> {
+            if (Thread.currentThread() != caller) return;
+            byCaller.incrementAndGet(0);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(byCaller.get(0) < 5, "the slow caller ran " + byCaller.get(0) + " of 10 items");
+        // Failures reach the caller; inside a parallel region the items run serially on that thread.
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forEachItem(4, (lo, hi) -> {
+            if (lo == 3) throw new IllegalStateException("item 3 failed");
+        }));
+        assertEquals("item 3 failed", e.getMessage());
+        Parallel.parallelFor(2, (lo, hi) -> {
+            Thread outer = Thread.currentThread();
+            Parallel.forEachItem(3, (l2, h2) -> {
+                assertEquals(outer, Thread.currentThread());
+                assertEquals(0, l2);
+                assertEquals(3, h2);
+            });
+        });
+        assertFalse(Parallel.inParallelRegion());
+    }
+
+    @Test
     void nestedLoopsRunSeriallyInsideTheSlice() {
         Parallel.setThreads(2);
         AtomicIntegerArray hits = new AtomicIntegerArray(8 * 8);
