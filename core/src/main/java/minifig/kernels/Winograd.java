@@ -95,8 +95,8 @@ public final class Winograd {
             int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
             int vs = runStride(C * T), ms = runStride(O * T);
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
-            // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs serially),
-            // each thread taking the next ξ when it is done
+            // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs
+            // serially), each thread taking the next ξ when it is done
             Parallel.forEachItem(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++) {
                     if (a != null) GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
@@ -157,11 +157,11 @@ public final class Winograd {
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, (1L << L) - (1L << (L / 2)));
 
     /**
-     * The distance between the 16 runs of a V, M or E buffer holding n floats per ξ: n rounded up to a 64-byte line
-     * and then to an odd number of lines. Each vector of the transforms stores (or loads) 16 values, one per run; at
-     * n * 4 bytes a multiple of 4 KB (64 x 96 tiles in chunks, 256 x 196 for layer3) the 16 addresses fell into the same
-     * L1 set and aliased each other's page offsets. An odd number of lines puts them in 16 different sets: the transforms
-     * of layer1's forward took 1.3-1.5x longer without it (docs/performance.md).
+     * The distance between the 16 runs of a V, M or E buffer holding n floats per ξ: n rounded up to a 64-byte
+     * line and then to an odd number of lines. Each vector of the transforms stores (or loads) 16 values, one per
+     * run; at n * 4 bytes a multiple of 4 KB (64 x 96 tiles in chunks, 256 x 196 for layer3) the 16 addresses fell
+     * into the same L1 set and aliased each other's page offsets. An odd number of lines puts them in 16 different
+     * sets: the transforms of layer1's forward took 1.3-1.5x longer without it (docs/performance.md).
      */
     static int runStride(int n) {
         int lines = (n + 15) / 16;
@@ -231,7 +231,7 @@ public final class Winograd {
          * the plane's slack); only lanes of tiles past the range being transformed read them, and those are dropped.
          */
         final float[] ph;
-        /** One padded input row: row[1 + w] = x[h, w], zeros around (and past 2 * tw, for the whole vectors of fill). */
+        /** One padded input row: row[1 + w] = x[h, w], zeros around and past 2 * tw (fill reads whole vectors). */
         final float[] row;
         /** See {@link #offsets}. */
         final int[] off;
@@ -423,9 +423,10 @@ public final class Winograd {
     }
 
     /**
-     * E[ξ, o, t] (runs OT floats apart) = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff), A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1;
-     * 0 -1]: the plane's 2x2 blocks are split by their four positions into q [4, tiles rounded up to L] (zeros past
-     * the map), then transformed in vector lanes over the tiles, like {@link #transformInput}.
+     * E[ξ, o, t] (runs OT floats apart) = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff),
+     * A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1; 0 -1]: the plane's 2x2 blocks are split by their four positions into q [4, tiles
+     * rounded up to L] (zeros past the map), then transformed in vector lanes over the tiles, like
+     * {@link #transformInput}.
      */
     private static void transformGradient(float[] dy, int dyOff, int n, int o, int O, int H, int W, int th, int tw, int T,
                                           float[] e, int OT, float[] q) {
