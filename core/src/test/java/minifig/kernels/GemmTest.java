@@ -1,5 +1,6 @@
 package minifig.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,6 +130,31 @@ class GemmTest extends KernelTestBase {
                     for (int threads : new int[] {1, 2, 3}) {
                         Parallel.setThreads(threads);
                         check(Gemm::sgemm, p, "threads=" + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void columnSlabsOfTallProductsEqualOneThreadBitForBit() {
+        // Taller than one row block and wider than tall: the threads split the columns, each packing A for itself.
+        Random r = new Random(23);
+        GemmBlocked small = new GemmBlocked(12, 7, 48);
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int[] s : new int[][] {{40, 700, 90}, {13, 1000, 170}, {100, 2000, 30}}) {
+                    Problem p = problem(r, ta, tb, s[0], s[1], s[2], true);
+                    float[] one = null;
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Parallel.setThreads(threads);
+                        check((a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                                small.sgemm(a, b, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc),
+                                p, "shared packed A, threads=" + threads);
+                        float[] c = p.C0().clone();
+                        small.sgemm(ta, tb, s[0], s[1], s[2], p.A(), p.offA(), p.lda(), p.B(), p.offB(), p.ldb(), c, p.offC(), p.ldc(), true);
+                        if (one == null) one = c;
+                        else assertArrayEquals(one, c, "threads=" + threads + " differs from one thread");
                     }
                 }
             }
