@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The engine's one thread pool and its global thread count (the CLI's {@code --threads}). GEMM splits its
@@ -107,13 +108,22 @@ public final class Parallel {
      * (docs/performance.md).
      */
     public static void forEachItem(int n, RangeBody body) {
+        forEachItem(n, () -> body);
+    }
+
+    /**
+     * {@link #forEachItem} where each taking thread first gets its own body from {@code perThread} (once, not per item),
+     * for bodies with scratch buffers; serially, one body runs [0, n).
+     */
+    public static void forEachItem(int n, Supplier<RangeBody> perThread) {
         int t = Math.min(n, threads());
         if (t <= 1 || pool == null || inParallelRegion()) {
-            body.run(0, n);
+            perThread.get().run(0, n);
             return;
         }
         AtomicInteger next = new AtomicInteger();
         parallelFor(t, t, (lo, hi) -> {
+            RangeBody body = perThread.get();
             for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) body.run(i, i + 1);
         });
     }

@@ -129,22 +129,24 @@ public final class Winograd {
     private static void forwardInChunks(GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
                                         float[] y, int yOff, Epilogue epi) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
-        Parallel.forEachItem(N * chunks, (lo, hi) -> {
-            float[][] b = BUFFERS.get();        // this thread's V and M (slot 2, U, is the caller's and already packed)
-            float[] v = buffer(b, 0, 16 * runStride(C * chunkTiles)), m = buffer(b, 1, 16 * runStride(O * chunkTiles) + L);
+        Parallel.forEachItem(N * chunks, () -> {
+            // per taking thread, not per chunk
+            float[] v = new float[16 * runStride(C * chunkTiles)], m = new float[16 * runStride(O * chunkTiles) + L];
             float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
             InputPhases ip = new InputPhases(th, tw);
-            for (int k = lo; k < hi; k++) {
-                int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
-                int vs = runStride(C * T), ms = runStride(O * T);
-                for (int c = 0; c < C; c++) {
-                    ip.fill(x, (n * C + c) * H * W, H, W, t0 / tw, (t1 - 1) / tw + 1);
-                    transformInput(ip, t0, t1, v, c * T, vs);
+            return (lo, hi) -> {
+                for (int k = lo; k < hi; k++) {
+                    int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
+                    int vs = runStride(C * T), ms = runStride(O * T);
+                    for (int c = 0; c < C; c++) {
+                        ip.fill(x, (n * C + c) * H * W, H, W, t0 / tw, (t1 - 1) / tw + 1);
+                        transformInput(ip, t0, t1, v, c * T, vs);
+                    }
+                    for (int xi = 0; xi < 16; xi++)
+                        GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
+                    for (int o = 0; o < O; o++) transformOutput(m, o * T, ms, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q, epi, o);
                 }
-                for (int xi = 0; xi < 16; xi++)
-                    GemmBlocked.DEFAULT.sgemm(a[xi], T, GemmBlocked.matrix(false, v, xi * vs, T), m, xi * ms, T, false);
-                for (int o = 0; o < O; o++) transformOutput(m, o * T, ms, t0, t1, H, W, tw, y, yOff + (n * O + o) * H * W, q, epi, o);
-            }
+            };
         });
     }
 

@@ -111,6 +111,16 @@ class ParallelTest extends KernelTestBase {
             });
         });
         assertFalse(Parallel.inParallelRegion());
+        // With a body per thread: built once by each taking thread (at most two here), never per item.
+        AtomicIntegerArray built = new AtomicIntegerArray(1), ran = new AtomicIntegerArray(50);
+        Parallel.forEachItem(50, () -> {
+            built.incrementAndGet(0);
+            return (lo, hi) -> {
+                for (int i = lo; i < hi; i++) ran.incrementAndGet(i);
+            };
+        });
+        assertTrue(built.get(0) >= 1 && built.get(0) <= 2, "bodies built: " + built.get(0));
+        for (int i = 0; i < 50; i++) assertEquals(1, ran.get(i), "item " + i);
     }
 
     @Test
