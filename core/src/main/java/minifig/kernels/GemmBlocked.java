@@ -90,6 +90,29 @@ public final class GemmBlocked {
     }
 
     /**
+     * A B [K, N] that its producer already wrote as this kernel's panels: panel j (columns j*NR ..) at b[off + j*K*NR ..],
+     * its row p NR floats after row p - 1. The micro-kernel reads the panels where they are, with no copy (Winograd's
+     * transformed input, written panel by panel as it is computed). A last partial panel still holds NR columns: the
+     * ones past N are read and their results dropped, so they may hold anything.
+     */
+    public static BPanels inPlace(float[] b, int off, int K) {
+        return new InPlace(b, off, K);
+    }
+
+    /** See {@link #inPlace}; {@link #pack} copies whole panels, for callers other than this kernel. */
+    private record InPlace(float[] b, int off, int K) implements BPanels {
+        /** Where row pc of the panel holding column j (a multiple of NR) starts. */
+        int at(int pc, int j) {
+            return off + j / NR * K * NR + pc * NR;
+        }
+
+        @Override
+        public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
+            for (int jr = 0; jr < ncb; jr += NR) System.arraycopy(b, at(pc, jc + jr), bp, bpOff + jr * kcb, kcb * NR);
+        }
+    }
+
+    /**
      * op(A)[M, K] packed once into this kernel's MR-row panels, for a product repeated with one A and many
      * Bs: a convolution's weight over the images (or image groups) of a batch, which would otherwise be
      * re-packed by every GEMM (and, per GEMM, once per NC-column block). Layout: k block pc (a multiple of
@@ -189,12 +212,13 @@ public final class GemmBlocked {
         boolean packPerPanel = m1 - m0 <= mc;
         float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
+        InPlace direct = B instanceof InPlace d ? d : null;
         for (int jc = n0; jc < n1; jc += nc) {
             int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
             // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below. With a
             // single row block there is no reuse to win, so each panel is packed right before its use
             // instead, while it is hot in L1/L2 (small-M conv GEMMs: 64 x 3136 x 576 and the like).
-            if (!packPerPanel) {
+            if (!packPerPanel && direct == null) {
                 for (int pc = 0; pc < K; pc += kc) {
                     B.pack(pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
                 }
@@ -216,8 +240,12 @@ public final class GemmBlocked {
                     }
                     for (int jr = 0; jr < ncb; jr += NR) {
                         int nr = Math.min(NR, ncb - jr);
+                        float[] b = bp;
                         int bOff = pc * ncPadded + jr * kcb;
-                        if (packPerPanel) {
+                        if (direct != null) {
+                            b = direct.b;
+                            bOff = direct.at(pc, jc + jr);
+                        } else if (packPerPanel) {
                             B.pack(pc, kcb, jc + jr, nr, bp, 0);
                             bOff = 0;
                         }
@@ -226,9 +254,9 @@ public final class GemmBlocked {
                             int aOff = aBase + ir * kcb;
                             int cOff = offC + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                kernel(kcb, a, aOff, bp, bOff, C, cOff, ldc, add);
+                                kernel(kcb, a, aOff, b, bOff, C, cOff, ldc, add);
                             } else {
-                                kernel(kcb, a, aOff, bp, bOff, edge, 0, NR, false);
+                                kernel(kcb, a, aOff, b, bOff, edge, 0, NR, false);
                                 for (int i = 0; i < mr; i++) {
                                     int c = cOff + i * ldc, e = i * NR;
                                     if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];

@@ -119,6 +119,48 @@ class GemmTest extends KernelTestBase {
                 () -> tiny.sgemm(a, 3, GemmBlocked.matrix(false, new float[18], 0, 3), new float[12], 0, 3, false));
     }
 
+    /**
+     * op(B) copied into the kernel's panel layout from float {@code off} of a fresh array, its padding columns NaN (the
+     * kernel may read them but must drop their results), then multiplied in place with a packed A.
+     */
+    private static Sgemm inPlaceB(GemmBlocked g, int off) {
+        return (ta, tb, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) -> {
+            int nr = GemmBlocked.NR, panels = (N + nr - 1) / nr;
+            float[] b = new float[off + panels * K * nr + 5];
+            java.util.Arrays.fill(b, Float.NaN);
+            for (int p = 0; p < K; p++) {
+                for (int j = 0; j < N; j++) b[off + j / nr * K * nr + p * nr + j % nr] = tb ? B[ob + j * lb + p] : B[ob + p * lb + j];
+            }
+            g.sgemm(g.pack(ta, M, K, A, oa, la), N, GemmBlocked.inPlace(b, off, K), C, oc, lc, acc);
+        };
+    }
+
+    @Test
+    void bPanelsReadInPlaceEqualNaiveAcrossBlocksAndThreads() {
+        Random r = new Random(23);
+        GemmBlocked tiny = new GemmBlocked(8, 5, 40);
+        for (boolean tb : new boolean[] {false, true}) {
+            // tiny blocks: several k blocks, row blocks (all of B "packed" per column block) and column blocks
+            for (int[] s : new int[][] {{17, 63, 11}, {65, 7, 17}, {1, 1, 1}, {33, 41, 5}, {4, 49, 2}, {9, 24, 12}}) {
+                check(inPlaceB(tiny, 3), problem(r, false, tb, s[0], s[1], s[2], true), "B in place, tiny blocks");
+                check(inPlaceB(GemmBlocked.DEFAULT, 0), problem(r, true, tb, s[0], s[1], s[2], true), "B in place");
+            }
+            Problem p = problem(r, false, tb, 64, 301, 129, true);
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                check(inPlaceB(tiny, 7), p, "B in place, tiny blocks, threads=" + threads);
+                check(inPlaceB(GemmBlocked.DEFAULT, 7), p, "B in place, threads=" + threads);
+            }
+        }
+        // its packer, for other callers, copies whole panels: the same as packing the matrix, for full panels
+        int K = 13, N = 2 * GemmBlocked.NR;
+        float[] B = random(r, K * N), panels = new float[K * N], want = new float[K * N], got = new float[K * N];
+        for (int p = 0; p < K; p++) for (int j = 0; j < N; j++) panels[j / GemmBlocked.NR * K * GemmBlocked.NR + p * GemmBlocked.NR + j % GemmBlocked.NR] = B[p * N + j];
+        GemmBlocked.matrix(false, B, 0, N).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, want, 0);
+        GemmBlocked.inPlace(panels, 0, K).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, got, 0);
+        assertClose(want, got, 1, "in-place panels copied");
+    }
+
     @Test
     void multiThreadedEqualsSingleThreadedAndNaive() {
         Random r = new Random(3);
