@@ -159,6 +159,8 @@ class GemmTest extends KernelTestBase {
         GemmBlocked.matrix(false, B, 0, N).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, want, 0);
         GemmBlocked.inPlace(panels, 0, K).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, got, 0);
         assertClose(want, got, 1, "in-place panels copied");
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocked.inPlace(new float[GemmBlocked.NR * 3], 1, 3));
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocked.inPlace(new float[GemmBlocked.NR], 0, 0));
     }
 
     @Test
