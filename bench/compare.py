@@ -2,7 +2,8 @@
 """Ours vs PyTorch on whole networks, INTERLEAVED, and the report docs/performance.md.
 
 One long-lived process per engine (JIT and oneDNN caches stay warm): minifig.bench.NetDriver (Java) and
-bench/pytorch_nets.py (torch 1.13). Each round runs every (case, threads) once on every engine, alternating
+bench/pytorch_nets.py (torch 1.13). Each holds one case's model at a time, as a user's process holds one model, and
+runs one untimed step on a case it has just built. Each round runs every (case, threads) once on every engine, alternating
 which engine goes first, so both see the same neighbours on this shared machine. Reported per engine: the
 best round (least disturbed) and the median; the ratio ours/torch in images per second, best-vs-best and
 median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fresh process each.

@@ -98,7 +98,8 @@ def main():
             c.step()
         print("rss_kb", vm_hwm_kb())
         return
-    cases = {}
+    # One case at a time, like NetDriver (the Java side): a case built anew runs one untimed step first.
+    current_key, c = None, None
     for line in sys.stdin:
         f = line.split()
         if len(f) != 4:
@@ -106,9 +107,10 @@ def main():
             continue
         name, batch, threads, reps = f[0], int(f[1]), int(f[2]), int(f[3])
         torch.set_num_threads(threads)
-        if (name, batch) not in cases:
-            cases[(name, batch)] = Case(name, batch)
-        c = cases[(name, batch)]
+        if (name, batch) != current_key:
+            c, current_key = None, None
+            c, current_key = Case(name, batch), (name, batch)
+            c.step()
         best = float("inf")
         for _ in range(reps):
             t0 = time.perf_counter()
