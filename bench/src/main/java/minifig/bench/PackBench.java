@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * rows of A into an MR-row panel ({@link GemmBlocked#interleave3}), {@code transpose*} packs NR rows of a stored Bᵀ
  * into an NR-column panel ({@link GemmBlocked#transposePanel}). Each call takes the next panel of a matrix of
  * {@code rows} x {@code depth} (row stride = depth), so the source streams as it does inside a GEMM instead of
- * sitting in L1. Shapes: 1024³'s A block (480 x 1024), and Winograd's weight gradient at ResNet-18 layer1 (64 x 784:
- * E [O, T] and V [C, T] for one 28x28-tile image) and layer4 (512 x 490: ten 7x7 images' tiles).
+ * sitting in L1. Shapes: 1024³'s A block (480 x 1024), and the operands E [O, T] and V [C, T] of Winograd's weight
+ * gradient in ResNet-18: layer1 (64 x 784, the 28 x 28 tiles of one 56x56 image), layer3 (256 x 490, ten 14x14
+ * images of 49 tiles) and layer4 (512 x 512, thirty-two 7x7 images of 16 tiles).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar PackBench -f 1}; the score
  * is time per panel, so per element divide by 3 x depth (interleave) or NR x depth (transpose).
@@ -33,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g", "-XX:+UseParallelGC"})
 @State(Scope.Thread)
 public class PackBench {
-    @Param({"480x1024", "64x784", "512x490"})
+    @Param({"480x1024", "64x784", "256x490", "512x512"})
     public String shape;
 
     private int rows, depth, next;
