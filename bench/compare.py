@@ -11,7 +11,10 @@ median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fres
 Usage (from the repo root, after ./minifig bench-jar):
   /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1 2] [--cases resnet18_fwd:8 ...] [--rss-steps 3]
                                     [--no-rss] [--out docs/performance.md] [--ab OTHER.jar]
---ab OTHER.jar adds a third engine, the Java driver from another build (before/after a change).
+--ab OTHER.jar adds a third engine, the Java driver from another build (before/after a change). That build's own
+NetDriver runs it: builds from before 2026-11-30 16:40 keep every case's model (the old protocol, slower on our side
+at two threads); for a same-protocol A/B build the old code with the current NetDriver.java, as the results block of
+that day did (docs/performance.md, "What is measured").
 The results go between the markers <!-- results:begin --> and <!-- results:end --> of --out (the rest of
 the file, the hand-written notes, is kept); a missing file is created.
 """
