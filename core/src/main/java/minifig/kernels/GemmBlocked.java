@@ -91,7 +91,7 @@ public final class GemmBlocked {
 
     /**
      * A B [K, N] that its producer already wrote as this kernel's panels: panel j (columns j*NR ..) at b[off + j*K*NR ..],
-     * its row p NR floats after row p - 1. The micro-kernel reads the panels where they are, with no copy (Winograd's
+     * its row p NR floats after row p - 1 ({@link #panelIndex}). The micro-kernel reads the panels where they are, with no copy (Winograd's
      * transformed input, written panel by panel as it is computed). A last partial panel still holds NR columns: the
      * ones past N are read and their results dropped, so they may hold anything.
      */
@@ -102,11 +102,21 @@ public final class GemmBlocked {
         return new InPlace(b, off, K);
     }
 
+    /** Where element (row p, column j) of a K-row B sits in {@link #inPlace}'s panel layout, from its offset. */
+    public static int panelIndex(int K, int p, int j) {
+        return j / NR * K * NR + p * NR + j % NR;
+    }
+
+    /** The columns a B of n columns takes in {@link #inPlace}'s panel layout: n rounded up to whole panels. */
+    public static int panelColumns(int n) {
+        return roundUp(n, NR);
+    }
+
     /** See {@link #inPlace}; {@link #pack} copies whole panels, for callers other than this kernel. */
     private record InPlace(float[] b, int off, int K) implements BPanels {
         /** Where row pc of the panel holding column j (a multiple of NR) starts. */
         int at(int pc, int j) {
-            return off + j / NR * K * NR + pc * NR;
+            return off + panelIndex(K, pc, j);
         }
 
         @Override

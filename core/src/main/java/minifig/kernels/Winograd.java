@@ -131,13 +131,13 @@ public final class Winograd {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
         Parallel.forEachItem(N * chunks, () -> {
             // per taking thread, not per chunk
-            float[] v = new float[16 * runStride(C * panelTiles(chunkTiles))], m = new float[16 * runStride(O * chunkTiles) + L];
+            float[] v = new float[16 * runStride(C * GemmBlocked.panelColumns(chunkTiles))], m = new float[16 * runStride(O * chunkTiles) + L];
             float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
             InputPhases ip = new InputPhases(th, tw);
             return (lo, hi) -> {
                 for (int k = lo; k < hi; k++) {
                     int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
-                    int vs = runStride(C * panelTiles(T)), ms = runStride(O * T);
+                    int vs = runStride(C * GemmBlocked.panelColumns(T)), ms = runStride(O * T);
                     // V[ξ] straight into the GEMM's B panels (C rows of NR tiles each), which it reads in place
                     for (int c = 0; c < C; c++) {
                         ip.fill(x, (n * C + c) * H * W, H, W, t0 / tw, (t1 - 1) / tw + 1);
@@ -158,11 +158,6 @@ public final class Winograd {
             ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
     /** The upper half of the lanes. */
     private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, (1L << L) - (1L << (L / 2)));
-
-    /** T tiles rounded up to whole GEMM B panels: the columns V takes in the panel layout. */
-    private static int panelTiles(int T) {
-        return (T + GemmBlocked.NR - 1) / GemmBlocked.NR * GemmBlocked.NR;
-    }
 
     /**
      * The distance between the 16 runs of a V, M or E buffer holding n floats per ξ: n rounded up to a 64-byte
@@ -299,8 +294,8 @@ public final class Winograd {
     /**
      * V[ξ] at dst.. (runs CT floats apart) = (Bᵀ d B)[ξ] for the tiles [lo, hi) of the plane in ip, whose phase rows
      * lo / tw .. (hi - 1) / tw + 1 are filled, in vector lanes over the tiles (see {@link InputPhases}). Tile lo + t
-     * goes to dst + t (panelRows 0: a row of V [C, T]), or with panelRows = C to dst + (t / NR)·C·NR + t mod NR, the
-     * GEMM's B panel layout (dst = c·NR; {@link GemmBlocked#inPlace}).
+     * goes to dst + t (panelRows 0: a row of V [C, T]), or with panelRows = C to dst + {@link GemmBlocked#panelIndex}(C,
+     * 0, t), the GEMM's B panel layout (dst = c·NR, that index's row part; {@link GemmBlocked#inPlace}).
      */
     private static void transformInput(InputPhases ip, int lo, int hi, float[] v, int dst, int CT, int panelRows) {
         float[] ph = ip.ph;
@@ -308,7 +303,7 @@ public final class Winograd {
         for (int p = lo; p < hi; p += L) {
             boolean whole = p + L <= hi;
             // tile p - lo's place: a run of L tiles from a multiple of L stays inside one NR-tile panel
-            int t = p - lo, into = panelRows == 0 ? dst + t : dst + t / GemmBlocked.NR * panelRows * GemmBlocked.NR + t % GemmBlocked.NR;
+            int t = p - lo, into = dst + (panelRows == 0 ? t : GemmBlocked.panelIndex(panelRows, 0, t));
             // a ragged last vector goes to tail: full stores would run into the next plane's tiles
             float[] to = whole ? v : ip.tail;
             int at = whole ? into : 0, step = whole ? CT : L;

@@ -124,15 +124,22 @@ class GemmTest extends KernelTestBase {
      * kernel may read them but must drop their results), then multiplied in place with a packed A.
      */
     private static Sgemm inPlaceB(GemmBlocked g, int off) {
-        return (ta, tb, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) -> {
-            int nr = GemmBlocked.NR, panels = (N + nr - 1) / nr;
-            float[] b = new float[off + panels * K * nr + 5];
-            java.util.Arrays.fill(b, Float.NaN);
-            for (int p = 0; p < K; p++) {
-                for (int j = 0; j < N; j++) b[off + j / nr * K * nr + p * nr + j % nr] = tb ? B[ob + j * lb + p] : B[ob + p * lb + j];
-            }
-            g.sgemm(g.pack(ta, M, K, A, oa, la), N, GemmBlocked.inPlace(b, off, K), C, oc, lc, acc);
-        };
+        return (ta, tb, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                g.sgemm(g.pack(ta, M, K, A, oa, la), N, GemmBlocked.inPlace(panels(tb, B, ob, lb, K, N, off, 5), off, K), C, oc, lc, acc);
+    }
+
+    /**
+     * op(B) [K, N] written by hand in the in-place panel layout (panel j / NR, row p, lane j mod NR) from float off of a
+     * NaN-filled array with {@code slack} floats after the last panel.
+     */
+    private static float[] panels(boolean tb, float[] B, int ob, int lb, int K, int N, int off, int slack) {
+        int nr = GemmBlocked.NR, count = (N + nr - 1) / nr;
+        float[] b = new float[off + count * K * nr + slack];
+        java.util.Arrays.fill(b, Float.NaN);
+        for (int p = 0; p < K; p++) {
+            for (int j = 0; j < N; j++) b[off + j / nr * K * nr + p * nr + j % nr] = tb ? B[ob + j * lb + p] : B[ob + p * lb + j];
+        }
+        return b;
     }
 
     @Test
@@ -154,10 +161,9 @@ class GemmTest extends KernelTestBase {
         }
         // its packer, for other callers, copies whole panels: the same as packing the matrix, for full panels
         int K = 13, N = 2 * GemmBlocked.NR;
-        float[] B = random(r, K * N), panels = new float[K * N], want = new float[K * N], got = new float[K * N];
-        for (int p = 0; p < K; p++) for (int j = 0; j < N; j++) panels[j / GemmBlocked.NR * K * GemmBlocked.NR + p * GemmBlocked.NR + j % GemmBlocked.NR] = B[p * N + j];
+        float[] B = random(r, K * N), want = new float[K * N], got = new float[K * N];
         GemmBlocked.matrix(false, B, 0, N).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, want, 0);
-        GemmBlocked.inPlace(panels, 0, K).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, got, 0);
+        GemmBlocked.inPlace(panels(false, B, 0, N, K, N, 0, 0), 0, K).pack(4, 6, GemmBlocked.NR, GemmBlocked.NR, got, 0);
         assertClose(want, got, 1, "in-place panels copied");
         assertThrows(IllegalArgumentException.class, () -> GemmBlocked.inPlace(new float[GemmBlocked.NR * 3], 1, 3));
         assertThrows(IllegalArgumentException.class, () -> GemmBlocked.inPlace(new float[GemmBlocked.NR], 0, 0));
