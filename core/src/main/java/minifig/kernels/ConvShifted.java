@@ -197,7 +197,7 @@ public final class ConvShifted {
 
     /**
      * B panels of the shifted col matrix from grid column q0 on: panel row p of columns [q, q + NR) is the
-     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is three vector copies per row with no
+     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is NR / V vector copies per row with no
      * padding logic. Columns past the GEMM's N are packed as zeros.
      */
     private record Panels(float[] xp, int[] off, int q0) implements GemmBlocked.BPanels {
@@ -208,9 +208,7 @@ public final class ConvShifted {
                 for (int p = 0; p < kcb; p++) {
                     int src = off[pc + p] + q0 + jc + jr, dst = panel + p * NR;
                     if (nr == NR) {
-                        FloatVector.fromArray(S, xp, src).intoArray(bp, dst);
-                        FloatVector.fromArray(S, xp, src + V).intoArray(bp, dst + V);
-                        FloatVector.fromArray(S, xp, src + 2 * V).intoArray(bp, dst + 2 * V);
+                        for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, xp, src + v).intoArray(bp, dst + v);
                     } else {
                         System.arraycopy(xp, src, bp, dst, nr);
                         Arrays.fill(bp, dst + nr, dst + NR, 0f);

@@ -25,10 +25,15 @@ public final class GemmBlocked {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector: 8 with AVX2, 16 with AVX-512. */
     static final int V = S.length();
-    /** Micro-tile rows: MR broadcasts of A per k step. */
-    public static final int MR = 3;
-    /** Micro-tile columns: three vectors of B per k step (MR x 3 accumulators). */
-    public static final int NR = 3 * V;
+    /**
+     * Micro-tile rows: MR broadcasts of A per k step. The tile is as large as the vector registers allow without
+     * C2 spilling an accumulator: 3 x 3 vectors in AVX2's 16 registers, 6 x 4 in AVX-512's 32 (docs/gemm.md).
+     */
+    public static final int MR = V >= 16 ? 6 : 3;
+    /** Vectors of B per k step: the micro-tile holds MR x NV accumulators. */
+    static final int NV = V >= 16 ? 4 : 3;
+    /** Micro-tile columns. */
+    public static final int NR = NV * V;
 
     /**
      * The default blocking, measured on Zen 3 (32 KB L1d, 512 KB L2 per core, docs/gemm.md): a long k block
@@ -297,8 +302,10 @@ public final class GemmBlocked {
                     for (int i = 0; i < mr; i++) ap[dst + i] = A[src + i];
                     for (int i = mr; i < MR; i++) ap[dst + i] = 0f;
                 }
-            } else if (mr == MR) {
+            } else if (mr == MR && MR == 3) {
                 interleave3(A, offA + (ic + ir) * lda + pc, lda, kcb, ap, base);
+            } else if (mr == MR && MR == 6) {
+                interleave6(A, offA + (ic + ir) * lda + pc, lda, kcb, ap, base);
             } else {
                 for (int i = 0; i < mr; i++) {
                     int src = offA + (ic + ir + i) * lda + pc, dst = base + i;
@@ -313,7 +320,7 @@ public final class GemmBlocked {
 
     /**
      * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels: bp[bpOff + (jr/NR)*kcb*NR + p*NR + j], columns past
-     * the edge zero. Without transB each k step is three vector copies; with transB (B stored [N, K]) a full
+     * the edge zero. Without transB each k step is NV vector copies; with transB (B stored [N, K]) a full
      * panel is a transpose ({@link #transposePanel}) and a partial one is copied column by column.
      */
     static void packB(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
@@ -330,9 +337,7 @@ public final class GemmBlocked {
             } else if (nr == NR) {
                 for (int p = 0; p < kcb; p++) {
                     int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
-                    FloatVector.fromArray(S, B, src).intoArray(bp, dst);
-                    FloatVector.fromArray(S, B, src + V).intoArray(bp, dst + V);
-                    FloatVector.fromArray(S, B, src + 2 * V).intoArray(bp, dst + 2 * V);
+                    for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, B, src + v).intoArray(bp, dst + v);
                 }
             } else {
                 for (int p = 0; p < kcb; p++) {
@@ -352,13 +357,13 @@ public final class GemmBlocked {
 
     /** Lane l of interleaved vector k takes element s = kV + l of a0 b0 c0 a1 b1 c1 ...: row s mod 3, column s / 3. */
     @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] AB = new VectorShuffle[MR], CC = new VectorShuffle[MR];
+    private static final VectorShuffle<Float>[] AB = new VectorShuffle[3], CC = new VectorShuffle[3];
     /** The lanes of interleaved vector k that come from the third row. */
     @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] FROM_C = new VectorMask[MR];
+    private static final VectorMask<Float>[] FROM_C = new VectorMask[3];
 
     static {
-        for (int k = 0; k < MR; k++) {
+        for (int k = 0; k < 3; k++) {
             int first = k * V;
             // a two-vector rearrange indexes the second vector (row b) as V + column; row-c lanes are filled in after
             AB[k] = VectorShuffle.fromOp(S, l -> (first + l) % 3 == 1 ? V + (first + l) / 3 : (first + l) / 3);
@@ -370,7 +375,8 @@ public final class GemmBlocked {
     }
 
     /**
-     * ap[dst + 3p + i] = A[r0 + i*lda + p] for i < 3, p < kcb: three rows of A interleaved into one MR = 3 panel.
+     * ap[dst + 3p + i] = A[r0 + i*lda + p] for i < 3, p < kcb: three rows of A interleaved into one MR = 3 panel
+     * (the AVX2 tile; the AVX-512 tile's six rows take packA's plain loop).
      * V columns of the three rows (three vector loads) become three interleaved vectors: 1.9x faster than
      * {@link #interleave3Scalar} at 480 x 1024, 63 x 784 and 510 x 490 (0.55 -> 0.29 ns per element, scratch
      * harness, one thread; bench PackBench).
@@ -380,22 +386,85 @@ public final class GemmBlocked {
         for (; p + V <= kcb; p += V) {
             FloatVector a = FloatVector.fromArray(S, A, r0 + p), b = FloatVector.fromArray(S, A, r1 + p),
                     c = FloatVector.fromArray(S, A, r2 + p);
-            int o = dst + p * MR;
+            int o = dst + p * 3;
             a.rearrange(AB[0], b).blend(c.rearrange(CC[0]), FROM_C[0]).intoArray(ap, o);
             a.rearrange(AB[1], b).blend(c.rearrange(CC[1]), FROM_C[1]).intoArray(ap, o + V);
             a.rearrange(AB[2], b).blend(c.rearrange(CC[2]), FROM_C[2]).intoArray(ap, o + 2 * V);
         }
-        interleave3Scalar(A, r0 + p, lda, kcb - p, ap, dst + p * MR);
+        interleave3Scalar(A, r0 + p, lda, kcb - p, ap, dst + p * 3);
     }
 
     /** {@link #interleave3}'s reference: three row streams in, one sequential stream out. */
     public static void interleave3Scalar(float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
         int r1 = r0 + lda, r2 = r1 + lda;
         for (int p = 0; p < kcb; p++) {
-            int o = dst + p * MR;
+            int o = dst + p * 3;
             ap[o] = A[r0 + p];
             ap[o + 1] = A[r1 + p];
             ap[o + 2] = A[r2 + p];
+        }
+    }
+
+    /**
+     * The six-row interleave's tables: lane l of interleaved vector k takes element s = kV + l of a0 b0 c0 d0 e0 f0 a1
+     * ...: row s mod 6, column s / 6. Rows are taken in pairs (a, b), (c, d), (e, f): Pq[k] picks pair q's lanes in a
+     * two-vector rearrange (the pair's second row indexed V + column), FROM_Pq[k] marks them.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] P0 = new VectorShuffle[6], P1 = new VectorShuffle[6], P2 = new VectorShuffle[6];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] FROM_P1 = new VectorMask[6], FROM_P2 = new VectorMask[6];
+
+    static {
+        for (int k = 0; k < 6; k++) {
+            P0[k] = pairShuffle(k, 0);
+            P1[k] = pairShuffle(k, 1);
+            P2[k] = pairShuffle(k, 2);
+            FROM_P1[k] = pairLanes(k, 1);
+            FROM_P2[k] = pairLanes(k, 2);
+        }
+    }
+
+    private static VectorShuffle<Float> pairShuffle(int k, int q) {
+        return VectorShuffle.fromOp(S, l -> (k * V + l) % 6 == 2 * q + 1 ? V + (k * V + l) / 6 : (k * V + l) / 6);
+    }
+
+    private static VectorMask<Float> pairLanes(int k, int q) {
+        boolean[] m = new boolean[V];
+        for (int l = 0; l < V; l++) m[l] = (k * V + l) % 6 / 2 == q;
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    /**
+     * ap[dst + 6p + i] = A[r0 + i*lda + p] for i < 6, p < kcb: six rows of A interleaved into one MR = 6 panel (the
+     * AVX-512 tile). V columns of the six rows (six vector loads) become six interleaved vectors, each three
+     * two-vector rearranges and two blends (written out: a loop over k, or a helper per vector, is not compiled to
+     * shuffles and runs at the scalar loop's speed or slower).
+     */
+    public static void interleave6(float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
+        int p = 0;
+        if (V >= 6) {
+            for (; p + V <= kcb; p += V) {
+                int s = r0 + p;
+                FloatVector a = FloatVector.fromArray(S, A, s), b = FloatVector.fromArray(S, A, s + lda),
+                        c = FloatVector.fromArray(S, A, s + 2 * lda), d = FloatVector.fromArray(S, A, s + 3 * lda),
+                        e = FloatVector.fromArray(S, A, s + 4 * lda), f = FloatVector.fromArray(S, A, s + 5 * lda);
+                int o = dst + p * 6;
+                a.rearrange(P0[0], b).blend(c.rearrange(P1[0], d), FROM_P1[0]).blend(e.rearrange(P2[0], f), FROM_P2[0]).intoArray(ap, o);
+                a.rearrange(P0[1], b).blend(c.rearrange(P1[1], d), FROM_P1[1]).blend(e.rearrange(P2[1], f), FROM_P2[1]).intoArray(ap, o + V);
+                a.rearrange(P0[2], b).blend(c.rearrange(P1[2], d), FROM_P1[2]).blend(e.rearrange(P2[2], f), FROM_P2[2]).intoArray(ap, o + 2 * V);
+                a.rearrange(P0[3], b).blend(c.rearrange(P1[3], d), FROM_P1[3]).blend(e.rearrange(P2[3], f), FROM_P2[3]).intoArray(ap, o + 3 * V);
+                a.rearrange(P0[4], b).blend(c.rearrange(P1[4], d), FROM_P1[4]).blend(e.rearrange(P2[4], f), FROM_P2[4]).intoArray(ap, o + 4 * V);
+                a.rearrange(P0[5], b).blend(c.rearrange(P1[5], d), FROM_P1[5]).blend(e.rearrange(P2[5], f), FROM_P2[5]).intoArray(ap, o + 5 * V);
+            }
+        }
+        interleaveScalar(6, A, r0 + p, lda, kcb - p, ap, dst + p * 6);
+    }
+
+    /** {@link #interleave6}'s (and any row count's) reference: rows row streams in, one sequential stream out. */
+    public static void interleaveScalar(int rows, float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
+        for (int p = 0; p < kcb; p++) {
+            for (int i = 0; i < rows; i++) ap[dst + p * rows + i] = A[r0 + i * lda + p];
         }
     }
 
@@ -462,19 +531,27 @@ public final class GemmBlocked {
     }
 
     /**
-     * The micro-kernel: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p ap[p, 0:MR] x bp[p, 0:NR].
-     * Per k step: three vector loads of B, three broadcasts of A, nine independent FMAs into register
-     * accumulators. 3 x 3 vectors is what C2 keeps in the 16 AVX2 registers without spilling (9 accumulators
-     * + 3 B + broadcasts); a 6 x 2 tile spills an accumulator to the stack every k step and runs at half
-     * speed, and unrolling the k loop by hand makes C2 spill too (docs/gemm.md). Indices are computed from p
-     * in a counted loop so C2 removes the bounds checks.
+     * The micro-kernel: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p ap[p, 0:MR] x bp[p, 0:NR]. Per k
+     * step: NV vector loads of B, MR broadcasts of A, MR x NV independent FMAs into register accumulators. The
+     * tile is fixed by the vector width (a constant, so C2 keeps one branch); indices are computed from p in a
+     * counted loop so C2 removes the bounds checks.
      */
     static void kernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+        if (MR == 6) kernel6x4(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
+        else kernel3x3(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
+    }
+
+    /**
+     * AVX2's tile: 3 x 3 vectors is what C2 keeps in 16 registers without spilling (9 accumulators + 3 B +
+     * broadcasts); a 6 x 2 tile spills an accumulator to the stack every k step and runs at half speed, and
+     * unrolling the k loop by hand makes C2 spill too (docs/gemm.md).
+     */
+    private static void kernel3x3(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
         for (int p = 0; p < kcb; p++) {
-            int ao = aOff + p * MR, bo = bOff + p * NR;
+            int ao = aOff + p * 3, bo = bOff + p * 3 * V;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
             FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
             FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * V);
@@ -494,6 +571,58 @@ public final class GemmBlocked {
         store(C, cOff, c00, c01, c02, add);
         store(C, cOff + ldc, c10, c11, c12, add);
         store(C, cOff + 2 * ldc, c20, c21, c22, add);
+    }
+
+    /**
+     * AVX-512's tile: 6 x 4 vectors, 24 accumulators + 4 B + a broadcast in the 32 registers. On L1 data (scratch
+     * harness, one Zen 5 core, peak 274 GFLOP/s) it ran at 268-272 GFLOP/s, the 3 x 3 tile at 237-246 and 8 x 3 at
+     * 202. C starts in the accumulators instead of being added at the end: a store helper taking vectors is not
+     * inlined into a method this large (C2's node-count cutoff), and the boxed vectors then cost 20x.
+     */
+    private static void kernel6x4(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+        int r0 = cOff, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+        FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (add) {
+            c00 = FloatVector.fromArray(S, C, r0); c01 = FloatVector.fromArray(S, C, r0 + V);
+            c02 = FloatVector.fromArray(S, C, r0 + 2 * V); c03 = FloatVector.fromArray(S, C, r0 + 3 * V);
+            c10 = FloatVector.fromArray(S, C, r1); c11 = FloatVector.fromArray(S, C, r1 + V);
+            c12 = FloatVector.fromArray(S, C, r1 + 2 * V); c13 = FloatVector.fromArray(S, C, r1 + 3 * V);
+            c20 = FloatVector.fromArray(S, C, r2); c21 = FloatVector.fromArray(S, C, r2 + V);
+            c22 = FloatVector.fromArray(S, C, r2 + 2 * V); c23 = FloatVector.fromArray(S, C, r2 + 3 * V);
+            c30 = FloatVector.fromArray(S, C, r3); c31 = FloatVector.fromArray(S, C, r3 + V);
+            c32 = FloatVector.fromArray(S, C, r3 + 2 * V); c33 = FloatVector.fromArray(S, C, r3 + 3 * V);
+            c40 = FloatVector.fromArray(S, C, r4); c41 = FloatVector.fromArray(S, C, r4 + V);
+            c42 = FloatVector.fromArray(S, C, r4 + 2 * V); c43 = FloatVector.fromArray(S, C, r4 + 3 * V);
+            c50 = FloatVector.fromArray(S, C, r5); c51 = FloatVector.fromArray(S, C, r5 + V);
+            c52 = FloatVector.fromArray(S, C, r5 + 2 * V); c53 = FloatVector.fromArray(S, C, r5 + 3 * V);
+        } else {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(S);
+            c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kcb; p++) {
+            int ao = aOff + p * 6, bo = bOff + p * 4 * V;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
+                    b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
+            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32); c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42); c43 = a.fma(b3, c43);
+            a = FloatVector.broadcast(S, ap[ao + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52); c53 = a.fma(b3, c53);
+        }
+        c00.intoArray(C, r0); c01.intoArray(C, r0 + V); c02.intoArray(C, r0 + 2 * V); c03.intoArray(C, r0 + 3 * V);
+        c10.intoArray(C, r1); c11.intoArray(C, r1 + V); c12.intoArray(C, r1 + 2 * V); c13.intoArray(C, r1 + 3 * V);
+        c20.intoArray(C, r2); c21.intoArray(C, r2 + V); c22.intoArray(C, r2 + 2 * V); c23.intoArray(C, r2 + 3 * V);
+        c30.intoArray(C, r3); c31.intoArray(C, r3 + V); c32.intoArray(C, r3 + 2 * V); c33.intoArray(C, r3 + 3 * V);
+        c40.intoArray(C, r4); c41.intoArray(C, r4 + V); c42.intoArray(C, r4 + 2 * V); c43.intoArray(C, r4 + 3 * V);
+        c50.intoArray(C, r5); c51.intoArray(C, r5 + V); c52.intoArray(C, r5 + 2 * V); c53.intoArray(C, r5 + 3 * V);
     }
 
     private static void store(float[] C, int off, FloatVector v0, FloatVector v1, FloatVector v2, boolean add) {

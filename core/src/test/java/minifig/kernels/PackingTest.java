@@ -7,8 +7,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * GemmBlocked's vector packers against their scalar references, element for element: the interleave of three A rows
- * and the transpose of NR B rows, over depths with and without a ragged tail, row strides wider than the depth, and
+ * GemmBlocked's vector packers against their scalar references, element for element: the interleaves of three and six
+ * A rows and the transpose of NR B rows, over depths with and without a ragged tail, row strides wider than the depth, and
  * offsets into larger arrays. Every slot of the output is checked, including those either side of the packed range,
  * which neither may touch.
  */
@@ -42,6 +42,37 @@ class PackingTest extends KernelTestBase {
         for (int p = 0; p < kcb; p++) {
             for (int i = 0; i < 3; i++) {
                 if (ap[3 * p + i] != 100 * i + p) throw new AssertionError("ap[" + (3 * p + i) + "] = " + ap[3 * p + i]);
+            }
+        }
+    }
+
+    @Test
+    void interleave6EqualsScalar() {
+        Random r = new Random(13);
+        for (int kcb : DEPTHS) {
+            for (int extra : new int[] {0, 1, 5, 40}) {
+                int lda = kcb + extra, r0 = 3 + extra, dst = 2 + extra % 7;
+                float[] A = random(r, r0 + 6 * lda + 11);
+                float[] want = new float[dst + 6 * kcb + 9], got = new float[want.length];
+                Arrays.fill(want, -7f);
+                Arrays.fill(got, -7f);
+                GemmBlocked.interleaveScalar(6, A, r0, lda, kcb, want, dst);
+                GemmBlocked.interleave6(A, r0, lda, kcb, got, dst);
+                assertArrayEquals(want, got, 0f, "kcb " + kcb + " lda " + lda);
+            }
+        }
+    }
+
+    @Test
+    void interleave6PutsRowIAtSlotI() {
+        // the layout itself, independently of the reference: ap[6p + i] = A[i][p]
+        int kcb = 37, lda = 41;
+        float[] A = new float[6 * lda], ap = new float[6 * kcb];
+        for (int i = 0; i < 6; i++) for (int p = 0; p < kcb; p++) A[i * lda + p] = 100 * i + p;
+        GemmBlocked.interleave6(A, 0, lda, kcb, ap, 0);
+        for (int p = 0; p < kcb; p++) {
+            for (int i = 0; i < 6; i++) {
+                if (ap[6 * p + i] != 100 * i + p) throw new AssertionError("ap[" + (6 * p + i) + "] = " + ap[6 * p + i]);
             }
         }
     }
