@@ -274,7 +274,8 @@ public final class GemmBlocked {
                             if (mr == MR && nr == NR) {
                                 kernel(kcb, a, aOff, b, bOff, C, cOff, ldc, add);
                             } else {
-                                kernel(kcb, a, aOff, b, bOff, edge, 0, NR, false);
+                                if (MR == 6 && nr <= 2 * V) narrowKernel(nr <= V, kcb, a, aOff, b, bOff, edge);
+                                else kernel(kcb, a, aOff, b, bOff, edge, 0, NR, false);
                                 for (int i = 0; i < mr; i++) {
                                     int c = cOff + i * ldc, e = i * NR;
                                     if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];
@@ -623,6 +624,49 @@ public final class GemmBlocked {
         c30.intoArray(C, r3); c31.intoArray(C, r3 + V); c32.intoArray(C, r3 + 2 * V); c33.intoArray(C, r3 + 3 * V);
         c40.intoArray(C, r4); c41.intoArray(C, r4 + V); c42.intoArray(C, r4 + 2 * V); c43.intoArray(C, r4 + 3 * V);
         c50.intoArray(C, r5); c51.intoArray(C, r5 + V); c52.intoArray(C, r5 + 2 * V); c53.intoArray(C, r5 + 3 * V);
+    }
+
+    /**
+     * The 6 x 4 tile's ragged right edge, into edge (row stride NR): the first one (oneVector) or two vectors of its
+     * columns only, so a last panel of a few columns does not cost a full tile. Layer4's conv GEMM at batch 8 has N =
+     * 392 = 6 x 64 + 8: with the full tile one panel in seven computed 56 dropped columns.
+     */
+    private static void narrowKernel(boolean oneVector, int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00;
+        FloatVector c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00;
+        if (oneVector) {
+            for (int p = 0; p < kcb; p++) {
+                int ao = aOff + p * 6;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
+                c00 = FloatVector.broadcast(S, ap[ao]).fma(b0, c00);
+                c10 = FloatVector.broadcast(S, ap[ao + 1]).fma(b0, c10);
+                c20 = FloatVector.broadcast(S, ap[ao + 2]).fma(b0, c20);
+                c30 = FloatVector.broadcast(S, ap[ao + 3]).fma(b0, c30);
+                c40 = FloatVector.broadcast(S, ap[ao + 4]).fma(b0, c40);
+                c50 = FloatVector.broadcast(S, ap[ao + 5]).fma(b0, c50);
+            }
+        } else {
+            for (int p = 0; p < kcb; p++) {
+                int ao = aOff + p * 6, bo = bOff + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V);
+                FloatVector a = FloatVector.broadcast(S, ap[ao]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, ap[ao + 1]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, ap[ao + 2]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, ap[ao + 3]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, ap[ao + 4]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, ap[ao + 5]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+        }
+        c00.intoArray(edge, 0); c10.intoArray(edge, NR); c20.intoArray(edge, 2 * NR);
+        c30.intoArray(edge, 3 * NR); c40.intoArray(edge, 4 * NR); c50.intoArray(edge, 5 * NR);
+        c01.intoArray(edge, V); c11.intoArray(edge, NR + V); c21.intoArray(edge, 2 * NR + V);
+        c31.intoArray(edge, 3 * NR + V); c41.intoArray(edge, 4 * NR + V); c51.intoArray(edge, 5 * NR + V);
     }
 
     private static void store(float[] C, int off, FloatVector v0, FloatVector v1, FloatVector v2, boolean add) {
