@@ -470,6 +470,13 @@ public final class GemmBlocked {
     }
 
     /**
+     * The transpose works on 8 x 8 blocks in 256-bit vectors whatever the preferred width: with 512-bit vectors a
+     * 16 x 16 block would need 16 live vectors and four rounds. Used with 256-bit vectors or wider (AVX2, AVX-512).
+     */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final boolean TRANSPOSE_8X8 = V >= 8 && NR % 8 == 0;
+
+    /**
      * Lane shuffles of an 8 x 8 transpose in three rounds: round h (h = 4, 2, 1) swaps the h x h off-diagonal blocks
      * of each 2h x 2h block, between rows i and i + h: LO gives row i (its lanes with bit h clear, then row i + h's
      * lanes with bit h clear, shifted up), HI gives row i + h.
@@ -477,21 +484,21 @@ public final class GemmBlocked {
     private static final VectorShuffle<Float> LO4 = lo(4), HI4 = hi(4), LO2 = lo(2), HI2 = hi(2), LO1 = lo(1), HI1 = hi(1);
 
     private static VectorShuffle<Float> lo(int h) {
-        return VectorShuffle.fromOp(S, l -> (l & h) == 0 ? l : V + l - h);
+        return VectorShuffle.fromOp(S8, l -> (l & h) == 0 ? l : 8 + l - h);
     }
 
     private static VectorShuffle<Float> hi(int h) {
-        return VectorShuffle.fromOp(S, l -> (l & h) == 0 ? l + h : V + l);
+        return VectorShuffle.fromOp(S8, l -> (l & h) == 0 ? l + h : 8 + l);
     }
 
     /**
      * bp[dst + p*NR + j] = B[src + j*ldb + p] for j < NR, p < kcb: NR rows of B transposed into one panel (the Bᵀ
-     * of dW = dY · colᵀ and of Winograd's weight gradient). With 8 lanes (AVX2) each 8 x 8 block is eight vector
-     * loads, three rounds of shuffles and eight vector stores: 1.0-1.7x faster than {@link #transposePanelScalar}
-     * (scratch harness, panels of 784 and 490 rows); other widths take the reference.
+     * of dW = dY · colᵀ and of Winograd's weight gradient). Each 8 x 8 block is eight 256-bit vector loads, three
+     * rounds of shuffles and eight vector stores: 1.0-1.7x faster than {@link #transposePanelScalar} with AVX2
+     * (scratch harness, panels of 784 and 490 rows); narrower vectors take the reference.
      */
     public static void transposePanel(float[] B, int src, int ldb, int kcb, float[] bp, int dst) {
-        if (V != 8) {
+        if (!TRANSPOSE_8X8) {
             transposePanelScalar(B, src, ldb, kcb, bp, dst, NR);
             return;
         }
@@ -499,10 +506,10 @@ public final class GemmBlocked {
         for (; p + 8 <= kcb; p += 8) {
             for (int jg = 0; jg < NR; jg += 8) {
                 int s = src + jg * ldb + p;
-                FloatVector r0 = FloatVector.fromArray(S, B, s), r1 = FloatVector.fromArray(S, B, s + ldb),
-                        r2 = FloatVector.fromArray(S, B, s + 2 * ldb), r3 = FloatVector.fromArray(S, B, s + 3 * ldb),
-                        r4 = FloatVector.fromArray(S, B, s + 4 * ldb), r5 = FloatVector.fromArray(S, B, s + 5 * ldb),
-                        r6 = FloatVector.fromArray(S, B, s + 6 * ldb), r7 = FloatVector.fromArray(S, B, s + 7 * ldb);
+                FloatVector r0 = FloatVector.fromArray(S8, B, s), r1 = FloatVector.fromArray(S8, B, s + ldb),
+                        r2 = FloatVector.fromArray(S8, B, s + 2 * ldb), r3 = FloatVector.fromArray(S8, B, s + 3 * ldb),
+                        r4 = FloatVector.fromArray(S8, B, s + 4 * ldb), r5 = FloatVector.fromArray(S8, B, s + 5 * ldb),
+                        r6 = FloatVector.fromArray(S8, B, s + 6 * ldb), r7 = FloatVector.fromArray(S8, B, s + 7 * ldb);
                 FloatVector t0 = r0.rearrange(LO4, r4), t4 = r0.rearrange(HI4, r4), t1 = r1.rearrange(LO4, r5),
                         t5 = r1.rearrange(HI4, r5), t2 = r2.rearrange(LO4, r6), t6 = r2.rearrange(HI4, r6),
                         t3 = r3.rearrange(LO4, r7), t7 = r3.rearrange(HI4, r7);
