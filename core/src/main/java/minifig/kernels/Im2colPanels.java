@@ -22,6 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class Im2colPanels implements GemmBlocked.BPanels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256, S4 = FloatVector.SPECIES_128;
     private static final int V = S.length();
     private static final int NR = GemmBlocked.NR;
 
@@ -127,16 +128,25 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
     }
 
     /**
-     * dst[d + t] = src[s + t] for t in [a, b). Runs of 8 or more are copied in whole vectors, the last one
-     * overlapping the previous (it rewrites the same values), so there is no scalar tail.
+     * dst[d + t] = src[s + t] for t in [a, b). Runs of V or more are copied in whole vectors, the last one
+     * overlapping the previous (it rewrites the same values), so there is no scalar tail. Shorter runs (a row of a
+     * 14x14 or 7x7 map is shorter than AVX-512's 16 lanes) take two overlapping 8- or 4-lane copies: with 16 lanes
+     * the scalar loop they took before made layer3's and layer4's panels (runs of 14 and 7) the slow part of the conv.
      */
     private static void copy(float[] src, int s, float[] dst, int d, int a, int b) {
-        if (b - a < V) {
+        int n = b - a;
+        if (n >= V) {
+            for (int t = a; t < b - V; t += V) FloatVector.fromArray(S, src, s + t).intoArray(dst, d + t);
+            FloatVector.fromArray(S, src, s + b - V).intoArray(dst, d + b - V);
+        } else if (n >= 8) {
+            FloatVector.fromArray(S8, src, s + a).intoArray(dst, d + a);
+            FloatVector.fromArray(S8, src, s + b - 8).intoArray(dst, d + b - 8);
+        } else if (n >= 4) {
+            FloatVector.fromArray(S4, src, s + a).intoArray(dst, d + a);
+            FloatVector.fromArray(S4, src, s + b - 4).intoArray(dst, d + b - 4);
+        } else {
             for (int t = a; t < b; t++) dst[d + t] = src[s + t];
-            return;
         }
-        for (int t = a; t < b - V; t += V) FloatVector.fromArray(S, src, s + t).intoArray(dst, d + t);
-        FloatVector.fromArray(S, src, s + b - V).intoArray(dst, d + b - V);
     }
 
     private static int ceilDiv(int a, int b) {
