@@ -39,7 +39,8 @@ public final class GemmBlocked {
      * The default blocking, measured on Zen 3 (32 KB L1d, 512 KB L2 per core, docs/gemm.md): a long k block
      * (KC = 1024) matters most, because every k block re-reads and re-writes the C tile, and those C
      * accesses, not the FMAs, were the bottleneck with KC = 256. The B micro-panel (KC x NR, 96 KB) then
-     * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads.
+     * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads. On Zen 5 with
+     * AVX-512 (48 KB L1d, 1 MB L2) MC 96-480, KC 256-2304 and NC 1008-4096 measured within 2-4% of this.
      */
     public static final GemmBlocked DEFAULT = new GemmBlocked(480, 1024, 1008);
 
