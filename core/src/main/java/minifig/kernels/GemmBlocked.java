@@ -378,7 +378,7 @@ public final class GemmBlocked {
 
     /**
      * ap[dst + 3p + i] = A[r0 + i*lda + p] for i < 3, p < kcb: three rows of A interleaved into one MR = 3 panel
-     * (the AVX2 tile; the AVX-512 tile's six rows take packA's plain loop).
+     * (the AVX2 tile; {@link #interleave6} packs the AVX-512 tile's six rows).
      * V columns of the three rows (three vector loads) become three interleaved vectors: 1.9x faster than
      * {@link #interleave3Scalar} at 480 x 1024, 63 x 784 and 510 x 490 (0.55 -> 0.29 ns per element, scratch
      * harness, one thread; bench PackBench).
@@ -445,25 +445,23 @@ public final class GemmBlocked {
      */
     public static void interleave6(float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
         int p = 0;
-        if (V >= 6) {
-            for (; p + V <= kcb; p += V) {
-                int s = r0 + p;
-                FloatVector a = FloatVector.fromArray(S, A, s), b = FloatVector.fromArray(S, A, s + lda),
-                        c = FloatVector.fromArray(S, A, s + 2 * lda), d = FloatVector.fromArray(S, A, s + 3 * lda),
-                        e = FloatVector.fromArray(S, A, s + 4 * lda), f = FloatVector.fromArray(S, A, s + 5 * lda);
-                int o = dst + p * 6;
-                a.rearrange(P0[0], b).blend(c.rearrange(P1[0], d), FROM_P1[0]).blend(e.rearrange(P2[0], f), FROM_P2[0]).intoArray(ap, o);
-                a.rearrange(P0[1], b).blend(c.rearrange(P1[1], d), FROM_P1[1]).blend(e.rearrange(P2[1], f), FROM_P2[1]).intoArray(ap, o + V);
-                a.rearrange(P0[2], b).blend(c.rearrange(P1[2], d), FROM_P1[2]).blend(e.rearrange(P2[2], f), FROM_P2[2]).intoArray(ap, o + 2 * V);
-                a.rearrange(P0[3], b).blend(c.rearrange(P1[3], d), FROM_P1[3]).blend(e.rearrange(P2[3], f), FROM_P2[3]).intoArray(ap, o + 3 * V);
-                a.rearrange(P0[4], b).blend(c.rearrange(P1[4], d), FROM_P1[4]).blend(e.rearrange(P2[4], f), FROM_P2[4]).intoArray(ap, o + 4 * V);
-                a.rearrange(P0[5], b).blend(c.rearrange(P1[5], d), FROM_P1[5]).blend(e.rearrange(P2[5], f), FROM_P2[5]).intoArray(ap, o + 5 * V);
-            }
+        for (; p + V <= kcb; p += V) {
+            int s = r0 + p;
+            FloatVector a = FloatVector.fromArray(S, A, s), b = FloatVector.fromArray(S, A, s + lda),
+                    c = FloatVector.fromArray(S, A, s + 2 * lda), d = FloatVector.fromArray(S, A, s + 3 * lda),
+                    e = FloatVector.fromArray(S, A, s + 4 * lda), f = FloatVector.fromArray(S, A, s + 5 * lda);
+            int o = dst + p * 6;
+            a.rearrange(P0[0], b).blend(c.rearrange(P1[0], d), FROM_P1[0]).blend(e.rearrange(P2[0], f), FROM_P2[0]).intoArray(ap, o);
+            a.rearrange(P0[1], b).blend(c.rearrange(P1[1], d), FROM_P1[1]).blend(e.rearrange(P2[1], f), FROM_P2[1]).intoArray(ap, o + V);
+            a.rearrange(P0[2], b).blend(c.rearrange(P1[2], d), FROM_P1[2]).blend(e.rearrange(P2[2], f), FROM_P2[2]).intoArray(ap, o + 2 * V);
+            a.rearrange(P0[3], b).blend(c.rearrange(P1[3], d), FROM_P1[3]).blend(e.rearrange(P2[3], f), FROM_P2[3]).intoArray(ap, o + 3 * V);
+            a.rearrange(P0[4], b).blend(c.rearrange(P1[4], d), FROM_P1[4]).blend(e.rearrange(P2[4], f), FROM_P2[4]).intoArray(ap, o + 4 * V);
+            a.rearrange(P0[5], b).blend(c.rearrange(P1[5], d), FROM_P1[5]).blend(e.rearrange(P2[5], f), FROM_P2[5]).intoArray(ap, o + 5 * V);
         }
         interleaveScalar(6, A, r0 + p, lda, kcb - p, ap, dst + p * 6);
     }
 
-    /** {@link #interleave6}'s (and any row count's) reference: rows row streams in, one sequential stream out. */
+    /** {@link #interleave6}'s (and any row count's) reference: {@code rows} row streams in, one sequential stream out. */
     public static void interleaveScalar(int rows, float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
         for (int p = 0; p < kcb; p++) {
             for (int i = 0; i < rows; i++) ap[dst + p * rows + i] = A[r0 + i * lda + p];
