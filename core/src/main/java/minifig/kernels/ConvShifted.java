@@ -1,8 +1,6 @@
 package minifig.kernels;
 
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution forward as a GEMM whose B panels are packed from a zero-padded copy of the image by plain
@@ -22,8 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class ConvShifted {
     private ConvShifted() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int V = S.length(), NR = GemmBlocked.NR;
+    private static final int NR = GemmBlocked.NR;
 
     /** Per-thread padded image and GEMM output, grown on demand and reused across calls. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][0]);
@@ -197,23 +194,15 @@ public final class ConvShifted {
 
     /**
      * B panels of the shifted col matrix from grid column q0 on: panel row p of columns [q, q + NR) is the
-     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is NR / V vector copies per row with no
-     * padding logic. Columns past the GEMM's N are packed as zeros.
+     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is one {@link GemmBlocked#panelRow} copy per
+     * row with no padding logic. Columns past the GEMM's N are packed as zeros.
      */
     private record Panels(float[] xp, int[] off, int q0) implements GemmBlocked.BPanels {
         @Override
         public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
             for (int jr = 0; jr < ncb; jr += NR) {
                 int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb;
-                for (int p = 0; p < kcb; p++) {
-                    int src = off[pc + p] + q0 + jc + jr, dst = panel + p * NR;
-                    if (nr == NR) {
-                        for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, xp, src + v).intoArray(bp, dst + v);
-                    } else {
-                        System.arraycopy(xp, src, bp, dst, nr);
-                        Arrays.fill(bp, dst + nr, dst + NR, 0f);
-                    }
-                }
+                for (int p = 0; p < kcb; p++) GemmBlocked.panelRow(xp, off[pc + p] + q0 + jc + jr, nr, bp, panel + p * NR);
             }
         }
     }

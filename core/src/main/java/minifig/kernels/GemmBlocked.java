@@ -337,18 +337,22 @@ public final class GemmBlocked {
                 for (int j = nr; j < NR; j++) {
                     for (int p = 0; p < kcb; p++) bp[base + j + p * NR] = 0f;
                 }
-            } else if (nr == NR) {
-                for (int p = 0; p < kcb; p++) {
-                    int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
-                    for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, B, src + v).intoArray(bp, dst + v);
-                }
             } else {
-                for (int p = 0; p < kcb; p++) {
-                    int src = offB + (pc + p) * ldb + jc + jr, dst = base + p * NR;
-                    for (int j = 0; j < nr; j++) bp[dst + j] = B[src + j];
-                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
-                }
+                for (int p = 0; p < kcb; p++) panelRow(B, offB + (pc + p) * ldb + jc + jr, nr, bp, base + p * NR);
             }
+        }
+    }
+
+    /**
+     * One row of an NR-column panel from a contiguous run: bp[dst, + nr) = src[s, + nr), zeros up to NR. A full row is
+     * NV vector copies. For packB and the other packers whose panel rows are runs of their source (ConvShifted).
+     */
+    static void panelRow(float[] src, int s, int nr, float[] bp, int dst) {
+        if (nr == NR) {
+            for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, src, s + v).intoArray(bp, dst + v);
+        } else {
+            System.arraycopy(src, s, bp, dst, nr);
+            java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
         }
     }
 
