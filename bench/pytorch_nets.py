@@ -108,7 +108,7 @@ def main():
         name, batch, threads, reps = f[0], int(f[1]), int(f[2]), int(f[3])
         torch.set_num_threads(threads)
         if (name, batch) != current_key:
-            c, current_key = None, None
+            c, current_key = None, None     # the old model is freed before the new one is built (and stays unset if that fails)
             c, current_key = Case(name, batch), (name, batch)
             c.step()
         best = float("inf")
