@@ -40,9 +40,13 @@ public final class GemmBlocked {
      * (KC = 1024) matters most, because every k block re-reads and re-writes the C tile, and those C
      * accesses, not the FMAs, were the bottleneck with KC = 256. The B micro-panel (KC x NR, 96 KB) then
      * lives in L2 and the A micro-panel streams from L2/L3; both keep up with 9 FMAs per 6 loads. On Zen 5 with
-     * AVX-512 (48 KB L1d, 1 MB L2) MC 96-480, KC 256-2304 and NC 1008-4096 measured within 2-4% of this.
+     * AVX-512 (48 KB L1d, 1 MB L2) KC 256-2304 and NC 1008-4096 measured within 2-4% of this, and MC is 1032: the
+     * 6 x 4 tile reads only 24 bytes of A per k step, which its L3 supplies, so an A block past L2 costs nothing,
+     * while every row block after the first re-reads all of B's packed panels. One row block for up to 1032 rows
+     * also packs B panel by panel, hot, and splits a 1024-row product into two one-block slabs on two threads
+     * (docs/performance.md: layer4's 512 x 392 x 4608 1.04x, 1024³ on two threads 1.05x).
      */
-    public static final GemmBlocked DEFAULT = new GemmBlocked(480, 1024, 1008);
+    public static final GemmBlocked DEFAULT = new GemmBlocked(V >= 16 ? 1032 : 480, 1024, 1008);
 
     /** Below this many multiply-adds (M*N*K) one thread does the whole product: a fork costs ~10-50 µs. */
     static final long PARALLEL_MIN_WORK = 1L << 21;
