@@ -1,24 +1,25 @@
 package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Implicit im2col: GEMM B panels packed straight from NCHW images, without the col matrix. A convolution's
  * forward GEMM {@code out[O, G*OH*OW] = W[O, C*K*K] · col[C*K*K, G*OH*OW]} otherwise writes col (7 MB per
  * 56x56 image at ResNet's layer1) and reads it back in {@link GemmBlocked#packB}; here each packed panel
- * (24 output pixels x a k block of (c, kh, kw) rows) is gathered from the image rows it needs, which the
- * neighbouring panels reuse while they are still in cache. docs/performance.md has the measurement.
+ * (NR output pixels x a k block of (c, kh, kw) rows) is gathered from the image rows it needs, which the
+ * neighbouring panels reuse while they are still in cache. docs/performance.md has the measurements.
  *
  * <p>Column j of the implicit col is pixel j % (OH*OW) of image j / (OH*OW) (G images side by side, as
  * {@link Im2col#im2col(float[], int, int, int, int, int, int, int, int, float[], int, int)} lays them out);
- * row (c*K + kh)*K + kw, as in {@link Im2col}. A panel's columns split into runs along one output row; per
- * k row each run is one contiguous (stride 1) or strided stretch of an input row, padded with zeros. For a
- * large strided kernel (the ResNet stem's 7x7/2, {@link Im2col#usesPhases}) the images are first split into
- * column phases (each input row stored as columns r, r + s, r + 2s, ... for each phase r), so a run that
- * reads every s-th input column is a contiguous stretch of one phase, packed with vector copies like a
- * stride-1 run (the element-by-element gather was ~40% of the stem's time in a JFR profile;
- * docs/performance.md has the measurement).
+ * row (c*K + kh)*K + kw, as in {@link Im2col}. The constructor copies the images once into a zero-padded buffer
+ * whose rows are split into column phases (input column iw of a padded row goes to phase iw % stride, element
+ * iw / stride; stride 1 has one phase, the padded row itself). Then the pixels of one output row read, for every k
+ * row, one contiguous stretch of one phase row: element ow + kw / stride of phase kw % stride of padded row
+ * oh*stride + kh. A panel's columns split into such runs, and a panel row is one vector copy per run of up to V
+ * pixels, with no padding or stride logic left in the per-k-row loop (which, with per-run zero fills and a strided
+ * gather, made packing 18% of layer3's batch-8 conv: docs/performance.md).
  */
 public final class Im2colPanels implements GemmBlocked.BPanels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -27,13 +28,28 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
     private static final int NR = GemmBlocked.NR;
 
     /**
-     * Whether runs read column phases (large strided kernels, {@link Im2col#usesPhases}). Then src holds the
-     * images' column phases ({@link Im2col#splitPhases}): input row i (image-major, then c, h), phase r starts
-     * at (i*stride + r)*Wq; else src is x and input row i starts at srcOff + i*W (Wq = W).
+     * The padded, phase-split images: image i, channel c, padded row h, phase r, element e at
+     * ((i*C + c)*Hp + h)*rowLen + r*Wq + e, then V floats of slack, so that a run's whole-vector copy may read past
+     * its end. A per-thread buffer: valid until the next Im2colPanels is built on the same thread (a conv builds one
+     * per GEMM, and other threads only read it while that GEMM runs).
      */
-    private final boolean phases;
     private final float[] src;
-    private final int srcOff, Wq, images, C, H, W, K, stride, pad, OH, OW;
+    private final int images, C, H, W, K, stride, pad, OH, OW;
+    /** Padded row length in phases (stride * Wq, Wq = ceil(Wp / stride)), and floats per padded channel plane. */
+    private final int Wq, rowLen, plane;
+    /**
+     * A strided 1x1 without padding (a ResNet downsample) reads only pixels (oh*stride, ow*stride), a quarter of x at
+     * stride 2: its runs are gathered straight from x (src is x, planes H*W, rows W), which measured faster than any
+     * copy first (the phase split cost the 56x56 downsample 1.3x its time, a subsampled copy 1.2x).
+     */
+    private final boolean subsampled;
+    /** Where src's first image starts: xOff when src is x itself ({@link #subsampled}), else 0. */
+    private final int srcOff;
+
+    /** Lane l of the even (odd) phase of columns [0, 2V) held in two vectors: column 2l (2l + 1), V + column for the second. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l), ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
+
+    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
      * The implicit col [C*K*K, images*OH*OW] of {@code images} consecutive images [C, H, W] starting at
@@ -53,10 +69,68 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         long end = (long) xOff + (long) images * C * H * W;
         if (xOff < 0 || end > x.length) throw new IllegalArgumentException(images + " images of " + C + "x" + H + "x" + W
                 + " at offset " + xOff + " exceed the array of " + x.length);
-        this.phases = Im2col.usesPhases(K, K, stride);
-        this.Wq = phases ? (W + stride - 1) / stride : W;
-        this.src = phases ? Im2col.splitPhases(x, xOff, images * C * H, W, stride, new float[images * C * H * stride * Wq]) : x;
-        this.srcOff = phases ? 0 : xOff;
+        int Hp = H + 2 * pad, Wp = W + 2 * pad;
+        this.subsampled = K == 1 && pad == 0 && stride > 1;
+        this.Wq = (Wp + stride - 1) / stride;
+        this.rowLen = subsampled ? W : stride * Wq;
+        this.plane = subsampled ? H * W : Hp * rowLen;
+        this.srcOff = subsampled ? xOff : 0;
+        if (subsampled) {
+            this.src = x;
+            return;
+        }
+        long size = (long) images * C * plane + V;
+        if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(images + " padded images of " + C + "x" + Hp + "x" + Wp + " exceed an array");
+        float[][] buf = BUFFER.get();
+        if (buf[0].length < size) buf[0] = new float[(int) size];
+        this.src = buf[0];
+        padAndSplit(x, xOff, Hp);
+    }
+
+    /**
+     * Fills {@link #src} from the images: zero rows and columns around each plane, phases split when strided. Rows and
+     * phases no k row reads (kernels narrower than the stride) are left as they are: only whole-vector copies past a
+     * run's end read them, and those lanes are overwritten.
+     */
+    private void padAndSplit(float[] x, int xOff, int Hp) {
+        int rows = images * C, Wp = W + 2 * pad;
+        // stride 2: each padded row is built in tmp, then split into its two phases 2V columns at a time
+        float[] tmp = stride == 2 ? new float[(Wp + 2 * V - 1) / (2 * V) * 2 * V] : null;
+        for (int i = 0; i < rows; i++) {
+            int dst = i * plane, in = xOff + i * H * W;
+            java.util.Arrays.fill(src, dst, dst + pad * rowLen, 0f);                      // top padding rows
+            for (int h = 0; h < H; h++, in += W) {
+                int d = dst + (h + pad) * rowLen;
+                if (stride == 1) {
+                    for (int t = 0; t < pad; t++) src[d + t] = 0f;
+                    copy(x, in - pad, src, d, pad, pad + W);
+                    for (int t = pad + W; t < rowLen; t++) src[d + t] = 0f;
+                } else if (stride == 2 && (K >= 2 || (h + pad) % 2 == 0)) {
+                    java.util.Arrays.fill(tmp, 0f);
+                    copy(x, in - pad, tmp, 0, pad, pad + W);
+                    int e = 0;
+                    for (; e + V <= Wq; e += V) {
+                        FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
+                        a.rearrange(EVEN, b).intoArray(src, d + e);
+                        a.rearrange(ODD, b).intoArray(src, d + Wq + e);
+                    }
+                    for (; e < Wq; e++) {
+                        src[d + e] = tmp[2 * e];
+                        src[d + Wq + e] = 2 * e + 1 < tmp.length ? tmp[2 * e + 1] : 0f;
+                    }
+                } else if (K >= stride || (h + pad) % stride < K) {
+                    // padded column iw goes to phase iw % stride, element iw / stride; a kernel narrower than the
+                    // stride (a 1x1/2 downsample) reads only the first K phases of every stride-th row
+                    for (int r = 0; r < Math.min(K, stride); r++) {
+                        for (int e = 0, iw = r - pad; e < Wq; e++, iw += stride) {
+                            src[d + r * Wq + e] = iw >= 0 && iw < W ? x[in + iw] : 0f;
+                        }
+                    }
+                }
+            }
+            java.util.Arrays.fill(src, dst + (H + pad) * rowLen, dst + plane, 0f);       // bottom padding rows
+        }
+        java.util.Arrays.fill(src, rows * plane, rows * plane + V, 0f);
     }
 
     /** Rows of the implicit col matrix (the GEMM's K). */
@@ -67,13 +141,11 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
 
     @Override
     public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
-        // Per run r of a panel: first panel column, length, index of the image's first input row (row c*H + ih of
-        // the image is input row base + c*H + ih), and the window's top-left corner (ih, iw), maybe in the padding.
-        int[] start = new int[NR], len = new int[NR], base = new int[NR], ih0 = new int[NR], iw0 = new int[NR];
-        // Per run and kw: the run's columns [lo, hi) whose input column lies inside the image, and (column
-        // phases only) where input column iw0 + kw sits within an input row's phases: phase floorMod(iw, stride),
-        // element floorDiv(iw, stride), precomputed here to keep integer divisions out of the per-k-row loop.
-        int[] lo = new int[NR * K], hi = new int[NR * K], inRow = new int[NR * K];
+        // Per run r of a panel: first panel column, length, where its first pixel's window starts in src for k row 0,
+        // and whether whole-vector copies stay inside the panel row (the spill past the run is overwritten by the runs
+        // after it, or, past nr, by the zeros below).
+        int[] start = new int[NR], len = new int[NR], at = new int[NR];
+        boolean[] whole = new boolean[NR];
         int ohw = OH * OW, kk = K * K;
         for (int jr = 0; jr < ncb; jr += NR) {
             int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb, runs = 0;
@@ -82,38 +154,26 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                 int n = Math.min(nr - j, OW - ow);
                 start[runs] = j;
                 len[runs] = n;
-                base[runs] = img * C * H;
-                ih0[runs] = oh * stride - pad;
-                iw0[runs] = ow * stride - pad;
-                for (int kw = 0; kw < K; kw++) {
-                    int iw = iw0[runs] + kw;      // column t of the run reads iw + t*stride
-                    lo[runs * K + kw] = Math.min(n, iw >= 0 ? 0 : ceilDiv(-iw, stride));
-                    hi[runs * K + kw] = Math.max(lo[runs * K + kw], Math.min(n, ceilDiv(W - iw, stride)));
-                    if (phases) inRow[runs * K + kw] = Math.floorMod(iw, stride) * Wq + Math.floorDiv(iw, stride);
-                }
+                at[runs] = subsampled ? srcOff + img * C * plane + oh * stride * rowLen + ow * stride
+                        : img * C * plane + oh * stride * rowLen + ow;
+                whole[runs] = j + (n + V - 1) / V * V <= NR;
                 runs++;
                 j += n;
             }
             int k = pc, c = k / kk, kh = k % kk / K, kw = k % K;
             for (int p = 0; p < kcb; p++) {
                 int dst = panel + p * NR;
+                // k row (c, kh, kw) reads element kw / stride of phase kw % stride of padded row oh*stride + kh
+                int kOff = c * plane + kh * rowLen + kw % stride * Wq + kw / stride;
                 for (int r = 0; r < runs; r++) {
-                    int d = dst + start[r], n = len[r], ih = ih0[r] + kh;
-                    if (ih < 0 || ih >= H) {
-                        java.util.Arrays.fill(bp, d, d + n, 0f);
-                        continue;
-                    }
-                    int a = lo[r * K + kw], b = hi[r * K + kw], iw = iw0[r] + kw, row = base[r] + c * H + ih;
-                    for (int t = 0; t < a; t++) bp[d + t] = 0f;
-                    if (phases) {
-                        // Column t reads input column iw + t*stride: element floorDiv(iw, stride) + t of phase floorMod(iw, stride).
-                        copy(src, row * stride * Wq + inRow[r * K + kw], bp, d, a, b);
-                    } else if (stride == 1) {
-                        copy(src, srcOff + row * W + iw, bp, d, a, b);
+                    int s = kOff + at[r], d = dst + start[r], n = len[r];
+                    if (subsampled) {
+                        for (int t = 0; t < n; t++) bp[d + t] = src[s + t * stride];
+                    } else if (whole[r]) {
+                        for (int t = 0; t < n; t += V) FloatVector.fromArray(S, src, s + t).intoArray(bp, d + t);
                     } else {
-                        for (int t = a, s = srcOff + row * W + iw + a * stride; t < b; t++, s += stride) bp[d + t] = src[s];
+                        copy(src, s, bp, d, 0, n);
                     }
-                    for (int t = b; t < n; t++) bp[d + t] = 0f;
                 }
                 for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 if (++kw == K) {
@@ -147,9 +207,5 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         } else {
             for (int t = a; t < b; t++) dst[d + t] = src[s + t];
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return a <= 0 ? -((-a) / b) : (a + b - 1) / b;
     }
 }
