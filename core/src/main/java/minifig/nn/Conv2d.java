@@ -229,11 +229,9 @@ public final class Conv2d implements Layer {
     /**
      * y[N, O, OH, OW] = conv(x[N, C, H, W], w[O, C, K, K]) without bias, y overwritten. The forward's
      * product, and the backward's dX of a stride-1 conv (see {@link #backward}), through the same kernels:
-     * 3x3 stride-1 convs by {@link Winograd} when {@link #winograd} says so and {@code winogradAllowed}; other
-     * convs on maps of at least {@link #shiftedMinPixels} output pixels read their GEMM panels from a
-     * zero-padded copy of each image, split into its stride x stride phases when strided ({@link ConvShifted}:
-     * ResNet's stem and layer2's 3x3/2, where packing B is a large share of the work because only 64-128 weight
-     * rows reuse each panel); the others through {@link Im2colPanels} (implicit im2col), G images per GEMM.
+     * 3x3 stride-1 convs by {@link Winograd} when {@link #winograd} says so and {@code winogradAllowed}; the others
+     * through {@link Im2colPanels} (implicit im2col: panels copied from a zero-padded, phase-split copy of the
+     * images), G images per GEMM, or, with {@link #shiftedForward}, through {@link ConvShifted} on large maps.
      */
     static void convolve(float[] w, int O, Tensor x, int K, int stride, int pad, Tensor y, boolean winogradAllowed,
                          boolean training) {
@@ -291,13 +289,21 @@ public final class Conv2d implements Layer {
     }
 
     /**
-     * Whether {@link #convolve} runs through {@link ConvShifted}: a large enough map, not pointwise, and not a
-     * strided 1x1 (a downsample only subsamples, which the implicit panels' strided gather does as cheaply as the
-     * phase copy: 0.93x-1.13x in three runs, where the stem gained 1.14x-1.38x; docs/performance.md).
+     * Whether {@link #convolve} runs through {@link ConvShifted}: only with {@link #shiftedForward}, then on a large
+     * enough map, not pointwise, and not a strided 1x1 (a downsample only subsamples, which the implicit panels'
+     * strided gather does as cheaply as the phase copy: 0.93x-1.13x in three runs; docs/performance.md).
      */
     static boolean shiftedPanels(int K, int stride, int pad, int OHW) {
-        return largeMap(K, stride, pad, OHW) && (stride == 1 || K > 1);
+        return shiftedForward && largeMap(K, stride, pad, OHW) && (stride == 1 || K > 1);
     }
+
+    /**
+     * Whether forward convs on large maps use {@link ConvShifted} (the stem and layer2's 3x3/2 in a ResNet-18, which
+     * takes its 3x3/1 convs through Winograd): off since {@link Im2colPanels} copies its panels from a padded image too,
+     * without ConvShifted's extra grid columns; with it off, resnet18 forward b8 took 0.99x the time at one thread and
+     * 0.92x at two, a b32 training step 0.94x (docs/performance.md). Package-private for tests, which compare the two.
+     */
+    static boolean shiftedForward = false;
 
     /**
      * Whether backward takes dW from the padded (phase) image ({@link ConvWeightGrad}) instead of from col: a

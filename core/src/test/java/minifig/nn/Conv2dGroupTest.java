@@ -25,6 +25,7 @@ class Conv2dGroupTest {
     void restore() {
         Conv2d.groupColumns = saved;
         Conv2d.shiftedMinPixels = savedShifted;
+        Conv2d.shiftedForward = false;
         Conv2d.dxPerImageMinPixels = savedDx;
         Conv2d.winogradMinPixels = savedWinograd;
         Conv2d.winogradTrainingMinPixels = savedWinogradTraining;
@@ -74,6 +75,7 @@ class Conv2dGroupTest {
 
     @Test
     void shiftedPanelsEqualImplicitAndReference() {
+        Conv2d.shiftedForward = true;   // compare ConvShifted's forward with the others too
         // {N, C, H, O, K, pad, stride}: 3x3 padded and not, 5x5, a padded 1x1 (not pointwise), rectangular maps;
         // strided: 7x7/2 pad 3 (the stem), 3x3/2, 1x1/2, 3x3/3
         int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {3, 2, 6, 3, 5, 2, 1}, {2, 3, 5, 2, 1, 1, 1},
@@ -127,6 +129,7 @@ class Conv2dGroupTest {
      */
     @Test
     void gradientsEqualDefinitionInEveryForm() {
+        Conv2d.shiftedForward = true;   // compare ConvShifted's forward with the others too
         // {N, C, H, O, K, pad, stride}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
         // the col2im path), a pointwise conv (its own direct path); strided: the stem's 7x7/2, 3x3/2, 1x1/2, 3x3/3
         int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {2, 2, 5, 3, 3, 2, 1}, {3, 2, 6, 3, 5, 2, 1},
@@ -224,6 +227,7 @@ class Conv2dGroupTest {
      */
     @Test
     void winogradEqualsOtherPathsAndDefinition() {
+        Conv2d.shiftedForward = true;   // compare ConvShifted's forward with the others too
         Conv2d.shiftedMinPixels = 784;
         for (boolean training : new boolean[] {false, true}) {
             assertTrue(Conv2d.winograd(3, 1, 1, 1, 14 * 14, 256, 256, training));    // layer3
@@ -333,6 +337,9 @@ class Conv2dGroupTest {
     @Test
     void shiftedPanelsOnlyForLargeMaps() {
         Conv2d.shiftedMinPixels = 784;
+        assertFalse(Conv2d.shiftedPanels(3, 1, 1, 56 * 56));   // off by default: implicit panels
+        assertFalse(Conv2d.shiftedPanels(7, 2, 3, 112 * 112));
+        Conv2d.shiftedForward = true;
         // (kernel, stride, padding, output pixels)
         assertTrue(Conv2d.shiftedPanels(3, 1, 1, 56 * 56));    // layer1
         assertTrue(Conv2d.shiftedPanels(3, 1, 1, 28 * 28));    // layer2
