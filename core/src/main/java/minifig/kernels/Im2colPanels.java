@@ -56,9 +56,11 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
 
     /**
      * K rows per block of {@link #pack}'s run loops: 32 panel rows are 8 KB at 16 lanes. Blocks of 16-64 rows measured
-     * alike; 128 rows 0.93x and a whole k block (1024 rows) 0.90x at layer3's batch-8 conv (scratch harness).
+     * alike; with 128 rows or a whole k block (1024) layer3's batch-8 conv ran 0.91-0.92x as fast (scratch harness).
      */
     private static final int ROWS = 32;
+
+    private static final FloatVector ZERO = FloatVector.zero(S);
 
     private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -110,29 +112,34 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
      */
     private void padAndSplit(float[] x, int xOff, int Hp) {
         int rows = images * C, Wp = W + 2 * pad;
-        // stride 2: each padded row is built in tmp, then split into its two phases 2V columns at a time
-        float[] tmp = stride == 2 ? new float[(Wp + 2 * V - 1) / (2 * V) * 2 * V] : null;
+        // stride 2: each padded row is built in tmp (its padding columns stay zero), then split into its two phases
+        // 2V columns at a time; the last vector of a phase may spill up to V - 1 floats past it, into the next phase
+        // (written after it), the next row, the padding rows (filled after the plane's rows) or the slack
+        int wqv = (Wq + V - 1) / V * V;
+        float[] tmp = stride == 2 ? new float[2 * wqv] : null;
         for (int i = 0; i < rows; i++) {
             int dst = i * plane, in = xOff + i * H * W;
             java.util.Arrays.fill(src, dst, dst + pad * rowLen, 0f);                      // top padding rows
             for (int h = 0; h < H; h++, in += W) {
                 int d = dst + (h + pad) * rowLen;
-                if (stride == 1) {
+                if (stride == 1 && pad <= V && in + W + V <= x.length) {
+                    // whole vectors: zeros over the left padding, the row, zeros over the right padding; each spill
+                    // past the row lands where later writes (this row's, the next row's, the padding rows', the
+                    // slack's) overwrite it
+                    ZERO.intoArray(src, d);
+                    for (int t = 0; t < W; t += V) FloatVector.fromArray(S, x, in + t).intoArray(src, d + pad + t);
+                    ZERO.intoArray(src, d + pad + W);
+                } else if (stride == 1) {
                     for (int t = 0; t < pad; t++) src[d + t] = 0f;
                     copy(x, in - pad, src, d, pad, pad + W);
                     for (int t = pad + W; t < rowLen; t++) src[d + t] = 0f;
                 } else if (stride == 2 && (K >= 2 || (h + pad) % 2 == 0)) {
-                    java.util.Arrays.fill(tmp, 0f);
                     copy(x, in - pad, tmp, 0, pad, pad + W);
-                    int e = 0;
-                    for (; e + V <= Wq; e += V) {
-                        FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
-                        a.rearrange(EVEN, b).intoArray(src, d + e);
-                        a.rearrange(ODD, b).intoArray(src, d + Wq + e);
+                    for (int e = 0; e < Wq; e += V) {
+                        FloatVector.fromArray(S, tmp, 2 * e).rearrange(EVEN, FloatVector.fromArray(S, tmp, 2 * e + V)).intoArray(src, d + e);
                     }
-                    for (; e < Wq; e++) {
-                        src[d + e] = tmp[2 * e];
-                        src[d + Wq + e] = 2 * e + 1 < tmp.length ? tmp[2 * e + 1] : 0f;
+                    for (int e = 0; e < Wq; e += V) {
+                        FloatVector.fromArray(S, tmp, 2 * e).rearrange(ODD, FloatVector.fromArray(S, tmp, 2 * e + V)).intoArray(src, d + Wq + e);
                     }
                 } else if (K >= stride || (h + pad) % stride < K) {
                     // padded column iw goes to phase iw % stride, element iw / stride; a kernel narrower than the
