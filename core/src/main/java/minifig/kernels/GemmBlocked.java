@@ -163,9 +163,23 @@ public final class GemmBlocked {
 
     /** Packs op(A)[M, K] (A stored as [M, K], or [K, M] with transA) for {@link #sgemm(PackedA, int, BPanels, float[], int, int, boolean)}. */
     public PackedA pack(boolean transA, int M, int K, float[] A, int offA, int lda) {
+        return pack(transA, M, K, A, offA, lda, null);
+    }
+
+    /** The floats a packed M x K op(A) takes: the size of a buffer for {@link #pack(boolean, int, int, float[], int, int, float[])}. */
+    public static int packedSize(int M, int K) {
+        return roundUp(M, MR) * K;
+    }
+
+    /**
+     * {@link #pack(boolean, int, int, float[], int, int)} into {@code into} when it holds at least {@link #packedSize}
+     * floats (all of them overwritten; a new array otherwise): for a caller that keeps a workspace, such as a conv
+     * packing its weight on every forward. The result reads {@code into}, so it is valid until into is written again.
+     */
+    public PackedA pack(boolean transA, int M, int K, float[] A, int offA, int lda, float[] into) {
         if (M < 1 || K < 1) throw new IllegalArgumentException("empty A " + M + "x" + K);
         int mPadded = roundUp(M, MR);
-        float[] panels = new float[mPadded * K];
+        float[] panels = into != null && into.length >= mPadded * K ? into : new float[mPadded * K];
         for (int pc = 0; pc < K; pc += kc) packA(transA, A, offA, lda, 0, M, pc, Math.min(kc, K - pc), panels, pc * mPadded);
         return new PackedA(panels, M, K, kc, mPadded);
     }

@@ -260,8 +260,9 @@ public final class Conv2d implements Layer {
         // straight from the images (Im2colPanels, implicit im2col). A pointwise conv on one image reads x itself.
         // One image at a time, y[n] is the GEMM's output; G at a time, it writes out [O, G*OHW], copied into y.
         boolean direct = G == 1 && pointwise(K, stride, pad);
-        // The weight is packed once and shared by every GEMM of the batch.
-        GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK);
+        // The weight is packed once, into this thread's workspace, and shared by every GEMM of the batch.
+        GemmBlocked.PackedA a = GemmBlocked.DEFAULT.pack(false, O, CKK, w, 0, CKK,
+                Workspace.get(Workspace.PACKED_W, GemmBlocked.packedSize(O, CKK)));
         // Whole groups per thread when there are enough, each with its own output buffer (Workspace is per thread).
         int groups = (N + G - 1) / G;
         Parallel.forEachWhole(groups, (lo, hi) -> {
@@ -528,7 +529,8 @@ public final class Conv2d implements Layer {
         // dX[n] = col2im(Wᵀ · dY[n]) image by image, Wᵀ packed once: a group's dCol [C*K*K, G*OH*OW] (7.2 MB for
         // layer3's 3x3/2 at G = 8) left L2 before col2im read it back; one image's (0.9 MB) mostly does not.
         if (dxPerImage) {
-            GemmBlocked.PackedA wt = GemmBlocked.DEFAULT.pack(true, CKK, O, weight.value.data, 0, CKK);
+            GemmBlocked.PackedA wt = GemmBlocked.DEFAULT.pack(true, CKK, O, weight.value.data, 0, CKK,
+                    Workspace.get(Workspace.PACKED_WT, GemmBlocked.packedSize(CKK, O)));
             Parallel.forEachWhole(N, (lo, hi) -> {
                 float[] dCol = Workspace.get(Workspace.DCOL, CKK * OHW);
                 for (int n = lo; n < hi; n++) {

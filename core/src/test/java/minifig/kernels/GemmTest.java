@@ -93,6 +93,17 @@ class GemmTest extends KernelTestBase {
                 g.sgemm(g.pack(ta, M, K, A, oa, la), N, GemmBlocked.matrix(tb, B, ob, lb), C, oc, lc, acc);
     }
 
+    /** A packed into a reused buffer: one larger than needed, left full of NaN by the caller (stale contents). */
+    private static Sgemm prePackedInto(GemmBlocked g) {
+        return (ta, tb, M, N, K, A, oa, la, B, ob, lb, C, oc, lc, acc) -> {
+            float[] into = new float[GemmBlocked.packedSize(M, K) + 7];
+            java.util.Arrays.fill(into, Float.NaN);
+            GemmBlocked.PackedA a = g.pack(ta, M, K, A, oa, la, into);
+            assertTrue(a.panels == into, "the buffer is used");
+            g.sgemm(a, N, GemmBlocked.matrix(tb, B, ob, lb), C, oc, lc, acc);
+        };
+    }
+
     @Test
     void prePackedAEqualsNaiveAcrossBlocksAndThreads() {
         Random r = new Random(19);
@@ -101,6 +112,8 @@ class GemmTest extends KernelTestBase {
             for (int[] s : new int[][] {{17, 63, 11}, {65, 7, 17}, {1, 1, 1}, {33, 41, 5}, {4, 9, 2}}) {
                 check(prePacked(tiny), problem(r, ta, false, s[0], s[1], s[2], true), "pre-packed A, tiny blocks");
                 check(prePacked(GemmBlocked.DEFAULT), problem(r, ta, true, s[0], s[1], s[2], true), "pre-packed A");
+                check(prePackedInto(tiny), problem(r, ta, false, s[0], s[1], s[2], true), "A packed into a stale buffer, tiny blocks");
+                check(prePackedInto(GemmBlocked.DEFAULT), problem(r, ta, true, s[0], s[1], s[2], true), "A packed into a stale buffer");
             }
             // Past the parallel threshold, split over N and over M; the packed A is shared by the threads.
             for (int[] s : new int[][] {{63, 300, 129}, {301, 17, 450}}) {
