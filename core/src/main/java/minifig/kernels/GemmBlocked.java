@@ -499,18 +499,28 @@ public final class GemmBlocked {
     private static final boolean TRANSPOSE_8X8 = V >= 8 && NR % 8 == 0;
 
     /**
-     * Lane shuffles of an 8 x 8 transpose in three rounds: round h (h = 4, 2, 1) swaps the h x h off-diagonal blocks
-     * of each 2h x 2h block, between rows i and i + h: LO gives row i (its lanes with bit h clear, then row i + h's
-     * lanes with bit h clear, shifted up), HI gives row i + h.
+     * Lane moves of an 8 x 8 transpose in three rounds: round h (h = 4, 2, 1) swaps the h x h off-diagonal blocks of
+     * each 2h x 2h block, between rows x (row i) and y (row i + h). Lanes with bit h set (M) take the other row's lanes
+     * moved by h: the new row i is x.blend(y.rearrange(DOWN), M), the new row i + h is x.rearrange(UP).blend(y, M).
+     * Each is one single-vector rearrange and a blend, not a two-vector rearrange: with that one (a shuffle-validity
+     * check, two rearranges and a blend inside the library), in some processes the transpose ran the library's Java
+     * fallback for good after C2 compiled it (JFR: allocations in rearrangeTemplate and blendTemplate under
+     * transposePanel), boxing every vector: a resnet18 b32 training step then allocated 1.8 GB instead of 0.8 GB, in
+     * 8 of 13 processes; 0 of 9 with this form (docs/performance.md).
      */
-    private static final VectorShuffle<Float> LO4 = lo(4), HI4 = hi(4), LO2 = lo(2), HI2 = hi(2), LO1 = lo(1), HI1 = hi(1);
+    private static final VectorShuffle<Float> DOWN4 = move(4, -4), DOWN2 = move(2, -2), DOWN1 = move(1, -1),
+            UP4 = move(4, 4), UP2 = move(2, 2), UP1 = move(1, 1);
+    private static final VectorMask<Float> M4 = bitSet(4), M2 = bitSet(2), M1 = bitSet(1);
 
-    private static VectorShuffle<Float> lo(int h) {
-        return VectorShuffle.fromOp(S8, l -> (l & h) == 0 ? l : 8 + l - h);
+    /** Lane l takes lane l + by of its source when bit h of l is set (by < 0) or clear (by > 0), else lane l. */
+    private static VectorShuffle<Float> move(int h, int by) {
+        return VectorShuffle.fromOp(S8, l -> ((l & h) != 0) == (by < 0) ? l + by : l);
     }
 
-    private static VectorShuffle<Float> hi(int h) {
-        return VectorShuffle.fromOp(S8, l -> (l & h) == 0 ? l + h : 8 + l);
+    private static VectorMask<Float> bitSet(int h) {
+        boolean[] m = new boolean[8];
+        for (int l = 0; l < 8; l++) m[l] = (l & h) != 0;
+        return VectorMask.fromArray(S8, m, 0);
     }
 
     /**
@@ -532,21 +542,23 @@ public final class GemmBlocked {
                         r2 = FloatVector.fromArray(S8, B, s + 2 * ldb), r3 = FloatVector.fromArray(S8, B, s + 3 * ldb),
                         r4 = FloatVector.fromArray(S8, B, s + 4 * ldb), r5 = FloatVector.fromArray(S8, B, s + 5 * ldb),
                         r6 = FloatVector.fromArray(S8, B, s + 6 * ldb), r7 = FloatVector.fromArray(S8, B, s + 7 * ldb);
-                FloatVector t0 = r0.rearrange(LO4, r4), t4 = r0.rearrange(HI4, r4), t1 = r1.rearrange(LO4, r5),
-                        t5 = r1.rearrange(HI4, r5), t2 = r2.rearrange(LO4, r6), t6 = r2.rearrange(HI4, r6),
-                        t3 = r3.rearrange(LO4, r7), t7 = r3.rearrange(HI4, r7);
-                FloatVector u0 = t0.rearrange(LO2, t2), u2 = t0.rearrange(HI2, t2), u1 = t1.rearrange(LO2, t3),
-                        u3 = t1.rearrange(HI2, t3), u4 = t4.rearrange(LO2, t6), u6 = t4.rearrange(HI2, t6),
-                        u5 = t5.rearrange(LO2, t7), u7 = t5.rearrange(HI2, t7);
+                FloatVector t0 = r0.blend(r4.rearrange(DOWN4), M4), t4 = r0.rearrange(UP4).blend(r4, M4),
+                        t1 = r1.blend(r5.rearrange(DOWN4), M4), t5 = r1.rearrange(UP4).blend(r5, M4),
+                        t2 = r2.blend(r6.rearrange(DOWN4), M4), t6 = r2.rearrange(UP4).blend(r6, M4),
+                        t3 = r3.blend(r7.rearrange(DOWN4), M4), t7 = r3.rearrange(UP4).blend(r7, M4);
+                FloatVector u0 = t0.blend(t2.rearrange(DOWN2), M2), u2 = t0.rearrange(UP2).blend(t2, M2),
+                        u1 = t1.blend(t3.rearrange(DOWN2), M2), u3 = t1.rearrange(UP2).blend(t3, M2),
+                        u4 = t4.blend(t6.rearrange(DOWN2), M2), u6 = t4.rearrange(UP2).blend(t6, M2),
+                        u5 = t5.blend(t7.rearrange(DOWN2), M2), u7 = t5.rearrange(UP2).blend(t7, M2);
                 int o = dst + p * NR + jg;
-                u0.rearrange(LO1, u1).intoArray(bp, o);
-                u0.rearrange(HI1, u1).intoArray(bp, o + NR);
-                u2.rearrange(LO1, u3).intoArray(bp, o + 2 * NR);
-                u2.rearrange(HI1, u3).intoArray(bp, o + 3 * NR);
-                u4.rearrange(LO1, u5).intoArray(bp, o + 4 * NR);
-                u4.rearrange(HI1, u5).intoArray(bp, o + 5 * NR);
-                u6.rearrange(LO1, u7).intoArray(bp, o + 6 * NR);
-                u6.rearrange(HI1, u7).intoArray(bp, o + 7 * NR);
+                u0.blend(u1.rearrange(DOWN1), M1).intoArray(bp, o);
+                u0.rearrange(UP1).blend(u1, M1).intoArray(bp, o + NR);
+                u2.blend(u3.rearrange(DOWN1), M1).intoArray(bp, o + 2 * NR);
+                u2.rearrange(UP1).blend(u3, M1).intoArray(bp, o + 3 * NR);
+                u4.blend(u5.rearrange(DOWN1), M1).intoArray(bp, o + 4 * NR);
+                u4.rearrange(UP1).blend(u5, M1).intoArray(bp, o + 5 * NR);
+                u6.blend(u7.rearrange(DOWN1), M1).intoArray(bp, o + 6 * NR);
+                u6.rearrange(UP1).blend(u7, M1).intoArray(bp, o + 7 * NR);
             }
         }
         transposePanelScalar(B, src + p, ldb, kcb - p, bp, dst + p * NR, NR);
