@@ -1,6 +1,7 @@
 package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -51,8 +52,13 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
      */
     private final int[] kOff;
 
-    /** Lane l of the even (odd) phase of columns [0, 2V) held in two vectors: column 2l (2l + 1), V + column for the second. */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l), ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
+    /**
+     * The even (odd) phase of columns [0, 2V) held in two vectors a, b: a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER),
+     * lane l from column 2l (2l + 1) of a for the lower half, of b for the upper. One-vector rearranges and a blend, as in
+     * {@link GemmBlocked#transposePanel}: the library's two-vector rearrange there sometimes ran its boxing fallback.
+     */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l % V), ODD = VectorShuffle.fromOp(S, l -> (2 * l + 1) % V);
+    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, -1L << (V / 2));
 
     /**
      * K rows per block of {@link #pack}'s run loops: 32 panel rows are 8 KB at 16 lanes. Blocks of 16-64 rows measured
@@ -136,10 +142,12 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                 } else if (stride == 2 && (K >= 2 || (h + pad) % 2 == 0)) {
                     copy(x, in - pad, tmp, 0, pad, pad + W);
                     for (int e = 0; e < Wq; e += V) {
-                        FloatVector.fromArray(S, tmp, 2 * e).rearrange(EVEN, FloatVector.fromArray(S, tmp, 2 * e + V)).intoArray(src, d + e);
+                        FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
+                        a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER).intoArray(src, d + e);
                     }
                     for (int e = 0; e < Wq; e += V) {
-                        FloatVector.fromArray(S, tmp, 2 * e).rearrange(ODD, FloatVector.fromArray(S, tmp, 2 * e + V)).intoArray(src, d + Wq + e);
+                        FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
+                        a.rearrange(ODD).blend(b.rearrange(ODD), UPPER).intoArray(src, d + Wq + e);
                     }
                 } else if (K >= stride || (h + pad) % stride < K) {
                     // padded column iw goes to phase iw % stride, element iw / stride; a kernel narrower than the
