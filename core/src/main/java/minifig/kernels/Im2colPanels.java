@@ -48,7 +48,7 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
     private final int srcOff;
     /**
      * Per k row (c, kh, kw): where it reads relative to a pixel's window, element kw / stride of phase kw % stride of
-     * padded row kh of channel c (a strided 1x1 reads x's channel planes).
+     * padded row kh of channel c (a strided 1x1 reads x's channel planes). A per-thread buffer, like src's.
      */
     private final int[] kOff;
 
@@ -69,6 +69,10 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
     private static final FloatVector ZERO = FloatVector.zero(S);
 
     private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** The k-row offsets ({@link #kOff}), per thread with the same lifetime as {@link #src}'s buffer. */
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
+    /** {@link #pack}'s per-run scratch, per thread (pack runs on the GEMM's threads). */
+    private static final ThreadLocal<int[]> RUNS = ThreadLocal.withInitial(() -> new int[4 * NR]);
 
     /**
      * The implicit col [C*K*K, images*OH*OW] of {@code images} consecutive images [C, H, W] starting at
@@ -94,8 +98,10 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         this.rowLen = subsampled ? W : stride * Wq;
         this.plane = subsampled ? H * W : Hp * rowLen;
         this.srcOff = subsampled ? xOff : 0;
-        this.kOff = new int[C * K * K];
-        for (int k = 0; k < kOff.length; k++) {
+        int[][] ints = INTS.get();
+        if (ints[0].length < C * K * K) ints[0] = new int[C * K * K];
+        this.kOff = ints[0];
+        for (int k = 0; k < C * K * K; k++) {
             int c = k / (K * K), kh = k % (K * K) / K, kw = k % K;
             kOff[k] = c * plane + kh * rowLen + kw % stride * Wq + kw / stride;
         }
@@ -174,20 +180,19 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
     public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
         // Per run r of a panel: first panel column, length, where its first pixel's window starts in src for k row 0,
         // and whether whole-vector copies stay inside the panel row (the spill past the run is overwritten by the runs
-        // after it, or, past nr, by the zeros below).
-        int[] start = new int[NR], len = new int[NR], at = new int[NR];
-        boolean[] whole = new boolean[NR];
+        // after it, or, past nr, by the zeros below); in this thread's scratch, not new arrays per call.
+        int[] runInfo = RUNS.get();     // start, len, at and whole (0/1) of up to NR runs, NR ints apart
         int ohw = OH * OW;
         for (int jr = 0; jr < ncb; jr += NR) {
             int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb, runs = 0;
             for (int j = 0; j < nr; ) {
                 int col = jc + jr + j, img = col / ohw, q = col % ohw, oh = q / OW, ow = q % OW;
                 int n = Math.min(nr - j, OW - ow);
-                start[runs] = j;
-                len[runs] = n;
-                at[runs] = subsampled ? srcOff + img * C * plane + oh * stride * rowLen + ow * stride
+                runInfo[runs] = j;
+                runInfo[NR + runs] = n;
+                runInfo[2 * NR + runs] = subsampled ? srcOff + img * C * plane + oh * stride * rowLen + ow * stride
                         : img * C * plane + oh * stride * rowLen + ow;
-                whole[runs] = j + (n + V - 1) / V * V <= NR;
+                runInfo[3 * NR + runs] = j + (n + V - 1) / V * V <= NR ? 1 : 0;
                 runs++;
                 j += n;
             }
@@ -197,13 +202,13 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
             for (int p0 = 0; p0 < kcb; p0 += ROWS) {
                 int p1 = Math.min(kcb, p0 + ROWS);
                 for (int r = 0; r < runs; r++) {
-                    int a = at[r], d = panel + start[r], n = len[r];
+                    int a = runInfo[2 * NR + r], d = panel + runInfo[r], n = runInfo[NR + r];
                     if (subsampled) {
                         for (int p = p0; p < p1; p++) {
                             int s = kOff[pc + p] + a, o = d + p * NR;
                             for (int t = 0; t < n; t++) bp[o + t] = src[s + t * stride];
                         }
-                    } else if (whole[r]) {
+                    } else if (runInfo[3 * NR + r] != 0) {
                         for (int t = 0; t < n; t += V) {
                             for (int p = p0; p < p1; p++) FloatVector.fromArray(S, src, kOff[pc + p] + a + t).intoArray(bp, d + t + p * NR);
                         }
