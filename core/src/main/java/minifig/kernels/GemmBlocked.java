@@ -44,7 +44,7 @@ public final class GemmBlocked {
      * 6 x 4 tile reads only 24 bytes of A per k step, which its L3 supplies, so an A block past L2 costs nothing,
      * while every row block after the first re-reads all of B's packed panels. One row block for up to 1032 rows
      * also packs B panel by panel, hot, and splits a 1024-row product into two one-block slabs on two threads
-     * (docs/performance.md: layer4's 512 x 392 x 4608 1.04x, 1024³ on two threads 1.05x).
+     * (docs/performance.md: layer4's 512 x 392 x 4608 1.04-1.05x in `Tune`, 1024³ on two threads 1.06-1.07x).
      */
     public static final GemmBlocked DEFAULT = new GemmBlocked(V >= 16 ? 1032 : 480, 1024, 1008);
 

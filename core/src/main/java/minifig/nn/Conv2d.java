@@ -301,8 +301,9 @@ public final class Conv2d implements Layer {
     /**
      * Whether forward convs on large maps use {@link ConvShifted} (the stem and layer2's 3x3/2 in a ResNet-18, which
      * takes its 3x3/1 convs through Winograd): off since {@link Im2colPanels} copies its panels from a padded image too,
-     * without ConvShifted's extra grid columns; with it off, resnet18 forward b8 took 0.99x the time at one thread and
-     * 0.92x at two, a b32 training step 0.94x (docs/performance.md). Package-private for tests, which compare the two.
+     * without ConvShifted's extra grid columns; with it off, resnet18 forward b8 took 0.97-0.99x the time at one thread
+     * and 0.92x at two, a b32 training step 0.94-0.99x at one thread (docs/performance.md). Package-private for tests,
+     * which compare the two.
      */
     static boolean shiftedForward = false;
 
@@ -373,7 +374,10 @@ public final class Conv2d implements Layer {
      */
     static int dxPerImageMinPixels = 196;
 
-    /** Output pixels per image from which a conv uses {@link ConvShifted} (and {@link ConvWeightGrad}); package-private for tests. */
+    /**
+     * Output pixels per image from which a conv uses {@link ConvWeightGrad} for dW (and {@link ConvShifted} for the forward,
+     * with {@link #shiftedForward}); package-private for tests.
+     */
     static int shiftedMinPixels = 784;
 
     /**
