@@ -68,7 +68,8 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
 
     private static final FloatVector ZERO = FloatVector.zero(S);
 
-    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Per thread: the padded images ({@link #src}) and the stride-2 split's row buffer. */
+    private static final ThreadLocal<float[][]> BUFFER = ThreadLocal.withInitial(() -> new float[2][0]);
     /** The k-row offsets ({@link #kOff}), per thread with the same lifetime as {@link #src}'s buffer. */
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
     /** {@link #pack}'s per-run scratch, per thread (pack runs on the GEMM's threads). */
@@ -128,7 +129,13 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         // 2V columns at a time; the last vector of a phase may spill up to V - 1 floats past it, into the next phase
         // (written after it), the next row, the padding rows (filled after the plane's rows) or the slack
         int wqv = (Wq + V - 1) / V * V;
-        float[] tmp = stride == 2 ? new float[2 * wqv] : null;
+        float[] tmp = null;
+        if (stride == 2) {
+            float[][] buf = BUFFER.get();
+            if (buf[1].length < 2 * wqv) buf[1] = new float[2 * wqv];
+            tmp = buf[1];
+            java.util.Arrays.fill(tmp, 0f);       // its padding columns; rows write only [pad, pad + W)
+        }
         for (int i = 0; i < rows; i++) {
             int dst = i * plane, in = xOff + i * H * W;
             java.util.Arrays.fill(src, dst, dst + pad * rowLen, 0f);                      // top padding rows

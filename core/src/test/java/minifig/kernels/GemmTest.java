@@ -2,6 +2,7 @@ package minifig.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,7 +100,7 @@ class GemmTest extends KernelTestBase {
             float[] into = new float[GemmBlocked.packedSize(M, K) + 7];
             java.util.Arrays.fill(into, Float.NaN);
             GemmBlocked.PackedA a = g.pack(ta, M, K, A, oa, la, into);
-            assertTrue(a.panels == into, "the buffer is used");
+            assertSame(into, a.panels, "the buffer is used");
             g.sgemm(a, N, GemmBlocked.matrix(tb, B, ob, lb), C, oc, lc, acc);
         };
     }
