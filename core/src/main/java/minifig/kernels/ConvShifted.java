@@ -15,7 +15,9 @@ import java.util.Arrays;
  * tried and was slower (unaligned loads from scattered rows).
  * The weights (A) are packed once per call ({@link GemmBlocked.PackedA}) and reused by every image.
  * docs/performance.md has the measurements; {@link Im2colNaive} + {@link GemmNaive} are the specification
- * the tests compare against.
+ * the tests compare against. Since {@link Im2colPanels} packs from a padded copy of the images too (without this
+ * grid's extra columns), Conv2d's forward uses this class only behind a test switch ({@code Conv2d.shiftedForward});
+ * {@link Grid} still serves the weight gradient ({@link ConvWeightGrad}), and bench ConvForwardAB times both.
  */
 public final class ConvShifted {
     private ConvShifted() {}
