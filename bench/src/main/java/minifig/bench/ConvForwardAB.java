@@ -13,8 +13,9 @@ import minifig.kernels.Parallel;
 
 /**
  * Conv forward GEMMs with an explicit col matrix (im2col, then GEMM reads it back) vs implicit im2col
- * ({@link Im2colPanels}: B panels packed straight from the images) vs B panels copied from a padded image,
- * split into phases when strided ({@link ConvShifted}, which includes its padding copy and output copy), one thread, interleaved round after round
+ * ({@link Im2colPanels}: B panels copied from a padded, phase-split copy of the images, built per call; the path
+ * Conv2d takes) vs {@link ConvShifted} (an output grid as wide as the padded image, split into phases when strided,
+ * including its padding copy and output copy), one thread, interleaved round after round
  * in one process next to the FMA peak, as {@link Interleaved} does for plain GEMMs; each case is reported by
  * its best round and its median.
  *
