@@ -295,6 +295,7 @@ public final class GemmBlocked {
                             } else {
                                 if (MR == 6 && nr <= 2 * V) narrowKernel(nr <= V, kcb, a, aOff, b, bOff, edge);
                                 else if (MR == 6 && mr <= 3) shortKernel(kcb, a, aOff, b, bOff, edge);
+                                else if (MR == 6 && mr == 4) fourKernel(kcb, a, aOff, b, bOff, edge);
                                 else kernel(kcb, a, aOff, b, bOff, edge, 0, NR, false);
                                 for (int i = 0; i < mr; i++) {
                                     int c = cOff + i * ldc, e = i * NR;
@@ -732,6 +733,35 @@ public final class GemmBlocked {
         c10.intoArray(edge, NR); c11.intoArray(edge, NR + V); c12.intoArray(edge, NR + 2 * V); c13.intoArray(edge, NR + 3 * V);
         c20.intoArray(edge, 2 * NR); c21.intoArray(edge, 2 * NR + V); c22.intoArray(edge, 2 * NR + 2 * V);
         c23.intoArray(edge, 2 * NR + 3 * V);
+    }
+
+    /**
+     * A ragged bottom edge of four rows, into edge (row stride NR): 4 x 4 vectors, two thirds of the full tile's FMAs.
+     * 64 and 256 output channels leave one (M = 6 x 10 + 4): in the stem's and layer1's convs that tile is one in
+     * eleven, and computing it as six rows cost 2-3% (bench ConvForwardAB, docs/performance.md).
+     */
+    private static void fourKernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        for (int p = 0; p < kcb; p++) {
+            int ao = aOff + p * 6, bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
+                    b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
+            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32); c33 = a.fma(b3, c33);
+        }
+        c00.intoArray(edge, 0); c01.intoArray(edge, V); c02.intoArray(edge, 2 * V); c03.intoArray(edge, 3 * V);
+        c10.intoArray(edge, NR); c11.intoArray(edge, NR + V); c12.intoArray(edge, NR + 2 * V); c13.intoArray(edge, NR + 3 * V);
+        c20.intoArray(edge, 2 * NR); c21.intoArray(edge, 2 * NR + V); c22.intoArray(edge, 2 * NR + 2 * V);
+        c23.intoArray(edge, 2 * NR + 3 * V);
+        c30.intoArray(edge, 3 * NR); c31.intoArray(edge, 3 * NR + V); c32.intoArray(edge, 3 * NR + 2 * V);
+        c33.intoArray(edge, 3 * NR + 3 * V);
     }
 
     private static void store(float[] C, int off, FloatVector v0, FloatVector v1, FloatVector v2, boolean add) {
