@@ -738,7 +738,8 @@ public final class GemmBlocked {
     /**
      * A ragged bottom edge of four rows, into edge (row stride NR): 4 x 4 vectors, two thirds of the full tile's FMAs.
      * 64 and 256 output channels leave one (M = 6 x 10 + 4): in the stem's and layer1's convs that tile is one in
-     * eleven, and computing it as six rows cost 2-3% (bench ConvForwardAB, docs/performance.md).
+     * eleven, and computing it as six rows cost 2-3% (bench ConvForwardAB, docs/performance.md). Written out apart
+     * from {@link #shortKernel}: one kernel for both, its fourth row under a flag, ran 12-15% slower.
      */
     private static void fourKernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
