@@ -15,66 +15,58 @@ import org.junit.jupiter.api.Test;
 class PackingTest extends KernelTestBase {
     private static final int[] DEPTHS = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 77, 784};
 
-    @Test
-    void interleave3EqualsScalar() {
-        Random r = new Random(11);
+    /** An interleave of {@code rows} A rows: ap[dst + rows*p + i] = A[r0 + i*lda + p]. */
+    private interface Interleave {
+        void pack(float[] A, int r0, int lda, int kcb, float[] ap, int dst);
+    }
+
+    /** The vector interleave == its reference over DEPTHS and row strides, every output slot checked. */
+    private static void interleaveEqualsReference(int rows, Interleave vector, Interleave reference, long seed) {
+        Random r = new Random(seed);
         for (int kcb : DEPTHS) {
             for (int extra : new int[] {0, 1, 5, 40}) {
                 int lda = kcb + extra, r0 = 3 + extra, dst = 2 + extra % 7;
-                float[] A = random(r, r0 + 3 * lda + 11);
-                float[] want = new float[dst + 3 * kcb + 9], got = new float[want.length];
+                float[] A = random(r, r0 + rows * lda + 11);
+                float[] want = new float[dst + rows * kcb + 9], got = new float[want.length];
                 Arrays.fill(want, -7f);
                 Arrays.fill(got, -7f);
-                GemmBlocked.interleave3Scalar(A, r0, lda, kcb, want, dst);
-                GemmBlocked.interleave3(A, r0, lda, kcb, got, dst);
-                assertArrayEquals(want, got, 0f, "kcb " + kcb + " lda " + lda);
+                reference.pack(A, r0, lda, kcb, want, dst);
+                vector.pack(A, r0, lda, kcb, got, dst);
+                assertArrayEquals(want, got, 0f, rows + " rows, kcb " + kcb + " lda " + lda);
             }
         }
+    }
+
+    /** The layout itself, independently of the reference: ap[rows*p + i] = A[i][p]. */
+    private static void interleavePutsRowIAtSlotI(int rows, Interleave vector, int kcb, int lda) {
+        float[] A = new float[rows * lda], ap = new float[rows * kcb];
+        for (int i = 0; i < rows; i++) for (int p = 0; p < kcb; p++) A[i * lda + p] = 100 * i + p;
+        vector.pack(A, 0, lda, kcb, ap, 0);
+        for (int p = 0; p < kcb; p++) {
+            for (int i = 0; i < rows; i++) {
+                if (ap[rows * p + i] != 100 * i + p) throw new AssertionError(rows + " rows: ap[" + (rows * p + i) + "] = " + ap[rows * p + i]);
+            }
+        }
+    }
+
+    @Test
+    void interleave3EqualsScalar() {
+        interleaveEqualsReference(3, GemmBlocked::interleave3, GemmBlocked::interleave3Scalar, 11);
     }
 
     @Test
     void interleave3PutsRowIAtSlotI() {
-        // the reference's own layout, independently of it: ap[3p + i] = A[i][p]
-        int kcb = 19, lda = 23;
-        float[] A = new float[3 * lda], ap = new float[3 * kcb];
-        for (int i = 0; i < 3; i++) for (int p = 0; p < kcb; p++) A[i * lda + p] = 100 * i + p;
-        GemmBlocked.interleave3(A, 0, lda, kcb, ap, 0);
-        for (int p = 0; p < kcb; p++) {
-            for (int i = 0; i < 3; i++) {
-                if (ap[3 * p + i] != 100 * i + p) throw new AssertionError("ap[" + (3 * p + i) + "] = " + ap[3 * p + i]);
-            }
-        }
+        interleavePutsRowIAtSlotI(3, GemmBlocked::interleave3, 19, 23);
     }
 
     @Test
     void interleave6EqualsScalar() {
-        Random r = new Random(13);
-        for (int kcb : DEPTHS) {
-            for (int extra : new int[] {0, 1, 5, 40}) {
-                int lda = kcb + extra, r0 = 3 + extra, dst = 2 + extra % 7;
-                float[] A = random(r, r0 + 6 * lda + 11);
-                float[] want = new float[dst + 6 * kcb + 9], got = new float[want.length];
-                Arrays.fill(want, -7f);
-                Arrays.fill(got, -7f);
-                GemmBlocked.interleaveScalar(6, A, r0, lda, kcb, want, dst);
-                GemmBlocked.interleave6(A, r0, lda, kcb, got, dst);
-                assertArrayEquals(want, got, 0f, "kcb " + kcb + " lda " + lda);
-            }
-        }
+        interleaveEqualsReference(6, GemmBlocked::interleave6, (A, r0, lda, kcb, ap, dst) -> GemmBlocked.interleaveScalar(6, A, r0, lda, kcb, ap, dst), 13);
     }
 
     @Test
     void interleave6PutsRowIAtSlotI() {
-        // the layout itself, independently of the reference: ap[6p + i] = A[i][p]
-        int kcb = 37, lda = 41;
-        float[] A = new float[6 * lda], ap = new float[6 * kcb];
-        for (int i = 0; i < 6; i++) for (int p = 0; p < kcb; p++) A[i * lda + p] = 100 * i + p;
-        GemmBlocked.interleave6(A, 0, lda, kcb, ap, 0);
-        for (int p = 0; p < kcb; p++) {
-            for (int i = 0; i < 6; i++) {
-                if (ap[6 * p + i] != 100 * i + p) throw new AssertionError("ap[" + (6 * p + i) + "] = " + ap[6 * p + i]);
-            }
-        }
+        interleavePutsRowIAtSlotI(6, GemmBlocked::interleave6, 37, 41);
     }
 
     @Test
