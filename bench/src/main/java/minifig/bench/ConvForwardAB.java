@@ -74,21 +74,23 @@ public final class ConvForwardAB {
     }
 
     /**
-     * Runs every case once per round (two warm-up rounds first), interleaved, and prints a table of best and
+     * Runs every case once per round (after {@link Warmup}'s untimed rounds), interleaved, and prints a table of best and
      * median GFLOP/s with the best as a percentage of the first case's (the FMA peak). {@code setups} (null,
      * or one entry per case, null entries allowed) run untimed right before their case.
      */
     static void report(String header, List<String> names, List<Runnable> setups, List<Runnable> runs,
                        List<Double> flops, int rounds) {
         double[][] t = new double[runs.size()][rounds];
-        for (int round = -2; round < rounds; round++) {
+        java.util.function.IntConsumer oneRound = round -> {
             for (int c = 0; c < runs.size(); c++) {
                 if (setups != null && setups.get(c) != null) setups.get(c).run();
                 long t0 = System.nanoTime();
                 runs.get(c).run();
                 if (round >= 0) t[c][round] = (System.nanoTime() - t0) / 1e9;
             }
-        }
+        };
+        Warmup.run(() -> oneRound.accept(-1));
+        for (int round = 0; round < rounds; round++) oneRound.accept(round);
         System.out.println("| " + header + " | best ms | best GFLOP/s | median GFLOP/s | best % of peak |");
         System.out.println("|---|---:|---:|---:|---:|");
         double peak = 0;

@@ -71,7 +71,7 @@ public final class Interleaved {
                 if (r >= 0) secs[c][r] = (System.nanoTime() - t0) / 1e9;
             }
         };
-        for (int w = 0; w < 3; w++) round.accept(-1); // warm-up: JIT, buffers, pool
+        Warmup.run(() -> round.accept(-1)); // JIT, buffers, pool
         for (int r = 0; r < rounds; r++) round.accept(r);
 
         double peak1 = 0, peakAll = 0;
