@@ -344,21 +344,38 @@ public final class GemmBlocked {
      * Packs op(B)[pc:pc+kcb, jc:jc+ncb] into NR-column panels: bp[bpOff + (jr/NR)*kcb*NR + p*NR + j], columns past
      * the edge zero. Without transB each k step is NV vector copies; with transB (B stored [N, K]) a full
      * panel is a transpose ({@link #transposePanel}) and a partial one is copied column by column.
+     * <p>The full panels' loop holds nothing but their copies, and the last, partial panel goes to its own method:
+     * when one loop served both (a row copy that tested nr == NR), C2 hoisted the full copies' range checks out of the
+     * k loop, a partial panel then failed that guard, and the method was recompiled without any hoisted checks. That
+     * code packed at 10-11 GB/s instead of 21 (JIT log: "predicate" traps in packB), which made a 128 x 6272 x 1152 GEMM
+     * 1.13-1.17x slower in processes that also ran GEMMs with ragged N (docs/performance.md).
      */
     static void packB(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
-        for (int jr = 0; jr < ncb; jr += NR) {
-            int nr = Math.min(NR, ncb - jr);
-            int base = bpOff + jr * kcb;
-            if (transB && nr == NR) {
-                transposePanel(B, offB + (jc + jr) * ldb + pc, ldb, kcb, bp, base);
-            } else if (transB) {
-                transposePanelScalar(B, offB + (jc + jr) * ldb + pc, ldb, kcb, bp, base, nr);
-                for (int j = nr; j < NR; j++) {
-                    for (int p = 0; p < kcb; p++) bp[base + j + p * NR] = 0f;
-                }
-            } else {
-                for (int p = 0; p < kcb; p++) panelRow(B, offB + (pc + p) * ldb + jc + jr, nr, bp, base + p * NR);
+        int jr = 0;
+        for (; jr + NR <= ncb; jr += NR) {
+            if (transB) transposePanel(B, offB + (jc + jr) * ldb + pc, ldb, kcb, bp, bpOff + jr * kcb);
+            else copyPanel(B, offB + pc * ldb + jc + jr, ldb, kcb, bp, bpOff + jr * kcb);
+        }
+        if (jr < ncb) partialPanel(transB, B, offB, ldb, pc, kcb, jc + jr, ncb - jr, bp, bpOff + jr * kcb);
+    }
+
+    /** A full panel of a stored B [K, N]: kcb rows of NR floats, ldb apart from src. */
+    private static void copyPanel(float[] B, int src, int ldb, int kcb, float[] bp, int dst) {
+        for (int p = 0; p < kcb; p++) {
+            int s = src + p * ldb, d = dst + p * NR;
+            for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, B, s + v).intoArray(bp, d + v);
+        }
+    }
+
+    /** packB's last panel, of nr < NR columns from column j, zero-padded. */
+    private static void partialPanel(boolean transB, float[] B, int offB, int ldb, int pc, int kcb, int j, int nr, float[] bp, int base) {
+        if (transB) {
+            transposePanelScalar(B, offB + j * ldb + pc, ldb, kcb, bp, base, nr);
+            for (int c = nr; c < NR; c++) {
+                for (int p = 0; p < kcb; p++) bp[base + c + p * NR] = 0f;
             }
+        } else {
+            for (int p = 0; p < kcb; p++) panelRow(B, offB + (pc + p) * ldb + j, nr, bp, base + p * NR);
         }
     }
 
