@@ -17,7 +17,10 @@ import minifig.kernels.Parallel;
  * best-vs-best, measured minutes apart at most. JMH (GemmBench) remains the tool on a quiet machine.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.Interleaved
- * [--rounds 20] [--refs] 512x512x512 1024x1024x1024 ...} ({@code --refs} adds EJML and, up to 512^3, naive).
+ * [--rounds 20] [--refs] [--threads 1,2] 512x512x512 1024x1024x1024 ...} ({@code --refs} adds EJML and, up to 512^3,
+ * naive). {@code --threads 1} times the one-thread cases only, for a run pinned to one core ({@code taskset -c 1}): on
+ * this 2-vCPU host the unpinned one-thread GEMMs, between two-thread rounds, ran 0.88-0.94x as fast as pinned
+ * (docs/performance.md).
  */
 public final class Interleaved {
     private Interleaved() {}
@@ -27,11 +30,13 @@ public final class Interleaved {
     public static void main(String[] args) {
         int rounds = 20;
         boolean refs = false;
+        int[] threadCounts = {1, 2};
         List<String> shapes = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--refs" -> refs = true;
+                case "--threads" -> threadCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> shapes.add(args[i]);
             }
         }
@@ -42,13 +47,16 @@ public final class Interleaved {
         float[] sink = new float[cores];
         List<Case> cases = new ArrayList<>();
         cases.add(new Case("peak", 1, PeakFlops.flops(steps), () -> sink[0] += PeakFlops.chains(seed, steps)));
-        cases.add(new Case("peak", cores, cores * PeakFlops.flops(steps), () -> {
-            Parallel.setThreads(cores);
-            Parallel.parallelFor(cores, (lo, hi) -> sink[lo] += PeakFlops.chains(seed, steps));
-        }));
+        boolean multi = Arrays.stream(threadCounts).anyMatch(t -> t > 1);
+        if (multi) {
+            cases.add(new Case("peak", cores, cores * PeakFlops.flops(steps), () -> {
+                Parallel.setThreads(cores);
+                Parallel.parallelFor(cores, (lo, hi) -> sink[lo] += PeakFlops.chains(seed, steps));
+            }));
+        }
         for (String shape : shapes) {
             GemmShape g = new GemmShape(shape, "NN");
-            for (int t : new int[] {1, 2}) {
+            for (int t : threadCounts) {
                 cases.add(new Case("ours " + shape, t, g.flops(), () -> {
                     Parallel.setThreads(t);
                     Gemm.sgemm(false, false, g.M, g.N, g.K, g.A, 0, g.K, g.B, 0, g.N, g.C, 0, g.N, false);
@@ -75,7 +83,7 @@ public final class Interleaved {
         for (int r = 0; r < rounds; r++) round.accept(r);
 
         double peak1 = 0, peakAll = 0;
-        for (int c = 0; c < 2; c++) {
+        for (int c = 0; c < (multi ? 2 : 1); c++) {
             double best = cases.get(c).flops / Arrays.stream(secs[c]).min().orElseThrow() / 1e9;
             if (c == 0) peak1 = best; else peakAll = best;
         }
