@@ -220,12 +220,46 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                             for (int p = p0; p < p1; p++) FloatVector.fromArray(S, src, kOff[pc + p] + a + t).intoArray(bp, d + t + p * NR);
                         }
                     } else {
-                        for (int p = p0; p < p1; p++) copy(src, kOff[pc + p] + a, bp, d + p * NR, 0, n);
+                        copyRows(src, kOff, pc + p0, pc + p1, a, bp, d + p0 * NR, n);
                     }
                 }
             }
             if (nr < NR) {
                 for (int p = 0; p < kcb; p++) java.util.Arrays.fill(bp, panel + p * NR + nr, panel + (p + 1) * NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * The run of n pixels at offset a of k rows [k0, k1) into panel rows NR apart from d, each as {@link #copy} would
+     * copy it. The case is chosen once, outside the loop over rows: with {@link #copy}'s tests on n inside that loop,
+     * C2 hoisted the range checks of one case's loads out of it, another run length then failed the guard (JIT log:
+     * "profile_predicate" traps in pack), and the method was recompiled without them (the same trap cost
+     * {@link GemmBlocked}'s B packing half its speed).
+     */
+    private static void copyRows(float[] src, int[] kOff, int k0, int k1, int a, float[] bp, int d, int n) {
+        if (n >= V) {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a;
+                for (int t = 0; t < n - V; t += V) FloatVector.fromArray(S, src, s + t).intoArray(bp, d + t);
+                FloatVector.fromArray(S, src, s + n - V).intoArray(bp, d + n - V);
+            }
+        } else if (n >= 8) {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a;
+                FloatVector.fromArray(S8, src, s).intoArray(bp, d);
+                FloatVector.fromArray(S8, src, s + n - 8).intoArray(bp, d + n - 8);
+            }
+        } else if (n >= 4) {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a;
+                FloatVector.fromArray(S4, src, s).intoArray(bp, d);
+                FloatVector.fromArray(S4, src, s + n - 4).intoArray(bp, d + n - 4);
+            }
+        } else {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a;
+                for (int t = 0; t < n; t++) bp[d + t] = src[s + t];
             }
         }
     }
