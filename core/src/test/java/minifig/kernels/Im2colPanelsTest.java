@@ -11,13 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /** Implicit im2col panels == packing the explicit col matrix of the naive im2col, and the GEMMs agree. */
 class Im2colPanelsTest extends KernelTestBase {
-    /** {images, C, H, W, K, stride, pad}: 1x1 (plain and strided), 3x3, 7x7 stem-like, strides 1-3 (strided runs read column phases), odd sizes, wide and tiny maps. */
+    /**
+     * {images, C, H, W, K, stride, pad}: 1x1 (plain and strided: a 1x1/2 gathers from x in vectors, up to the array's
+     * end), 3x3, 7x7 stem-like, strides 1-3 (strided runs read column phases), odd sizes, wide and tiny maps.
+     */
     private static List<int[]> configs() {
         List<int[]> out = new ArrayList<>();
         for (int k : new int[] {1, 3, 7}) {
             for (int stride : new int[] {1, 2, 3}) {
                 for (int pad : new int[] {0, 1, 3}) {
-                    for (int[] hw : new int[][] {{7, 7}, {8, 5}, {13, 9}, {1, 11}, {30, 29}}) {
+                    // {5, 70}: output rows of 35 at stride 2, runs longer than a 16-lane vector
+                    for (int[] hw : new int[][] {{7, 7}, {8, 5}, {13, 9}, {1, 11}, {30, 29}, {5, 70}}) {
                         if (hw[0] + 2 * pad < k || hw[1] + 2 * pad < k) continue;
                         for (int images : new int[] {1, 3}) out.add(new int[] {images, 2, hw[0], hw[1], k, stride, pad});
                     }
