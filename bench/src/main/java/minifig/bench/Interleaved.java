@@ -19,7 +19,7 @@ import minifig.kernels.Parallel;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.Interleaved
  * [--rounds 20] [--refs] [--threads 1,2] 512x512x512 1024x1024x1024 ...} ({@code --refs} adds EJML and, up to 512^3,
  * naive). {@code --threads 1} times the one-thread cases only, for a run pinned to one core ({@code taskset -c 1}): on
- * this 2-vCPU host the unpinned one-thread GEMMs, between two-thread rounds, ran 0.88-0.94x as fast as pinned
+ * this 2-vCPU host the unpinned one-thread GEMMs on the conv shapes ran 0.90-0.99x as fast as pinned
  * (docs/performance.md).
  */
 public final class Interleaved {
