@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.IntConsumer;
 import minifig.kernels.ConvShifted;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
@@ -81,7 +82,7 @@ public final class ConvForwardAB {
     static void report(String header, List<String> names, List<Runnable> setups, List<Runnable> runs,
                        List<Double> flops, int rounds) {
         double[][] t = new double[runs.size()][rounds];
-        java.util.function.IntConsumer oneRound = round -> {
+        IntConsumer oneRound = round -> {
             for (int c = 0; c < runs.size(); c++) {
                 if (setups != null && setups.get(c) != null) setups.get(c).run();
                 long t0 = System.nanoTime();

@@ -5,7 +5,7 @@ package minifig.bench;
  * whole rounds until both {@link #MIN_ROUNDS} rounds and {@link #SECONDS} seconds have passed. A fixed three rounds
  * was not enough when a round is short: one GEMM of 128 x 6272 x 1152 per round (~40 ms with the peak loops) timed
  * C1's micro-kernel, whose Vector API calls box every vector (61 GC pauses in the run, JFR allocation samples in
- * {@code FloatVector.fma} under {@code kernel6x4}), and reported 109-150 GFLOP/s best, 82-94 median, against ~210
+ * {@code FloatVector.fma} under {@code kernel6x4}), and reported 110-160 GFLOP/s best, 82-95 median, against 203-206
  * once C2's code is installed (docs/performance.md).
  */
 final class Warmup {
