@@ -196,15 +196,21 @@ public final class ConvShifted {
 
     /**
      * B panels of the shifted col matrix from grid column q0 on: panel row p of columns [q, q + NR) is the
-     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is one {@link GemmBlocked#panelRow} copy per
-     * row with no padding logic. Columns past the GEMM's N are packed as zeros.
+     * contiguous run xp[off[k] + q0 + q, + NR) (k = pc + p), so packing is one {@link GemmBlocked#fullRow} copy per
+     * row with no padding logic. Columns past the GEMM's N are packed as zeros. The ragged last panel has a loop of
+     * its own, as in {@link GemmBlocked#packB} (one loop testing the row length took C2's "profile_predicate" traps).
      */
     private record Panels(float[] xp, int[] off, int q0) implements GemmBlocked.BPanels {
         @Override
         public void pack(int pc, int kcb, int jc, int ncb, float[] bp, int bpOff) {
-            for (int jr = 0; jr < ncb; jr += NR) {
-                int nr = Math.min(NR, ncb - jr), panel = bpOff + jr * kcb;
-                for (int p = 0; p < kcb; p++) GemmBlocked.panelRow(xp, off[pc + p] + q0 + jc + jr, nr, bp, panel + p * NR);
+            int jr = 0;
+            for (; jr + NR <= ncb; jr += NR) {
+                int panel = bpOff + jr * kcb, q = q0 + jc + jr;
+                for (int p = 0; p < kcb; p++) GemmBlocked.fullRow(xp, off[pc + p] + q, bp, panel + p * NR);
+            }
+            if (jr < ncb) {
+                int panel = bpOff + jr * kcb, q = q0 + jc + jr;
+                for (int p = 0; p < kcb; p++) GemmBlocked.partialRow(xp, off[pc + p] + q, ncb - jr, bp, panel + p * NR);
             }
         }
     }

@@ -361,10 +361,7 @@ public final class GemmBlocked {
 
     /** A full panel of a stored B [K, N]: kcb rows of NR floats, ldb apart from src. */
     private static void copyPanel(float[] B, int src, int ldb, int kcb, float[] bp, int dst) {
-        for (int p = 0; p < kcb; p++) {
-            int s = src + p * ldb, d = dst + p * NR;
-            for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, B, s + v).intoArray(bp, d + v);
-        }
+        for (int p = 0; p < kcb; p++) fullRow(B, src + p * ldb, bp, dst + p * NR);
     }
 
     /** packB's last panel, of nr < NR columns from column j, zero-padded. */
@@ -375,21 +372,23 @@ public final class GemmBlocked {
                 for (int p = 0; p < kcb; p++) bp[base + c + p * NR] = 0f;
             }
         } else {
-            for (int p = 0; p < kcb; p++) panelRow(B, offB + (pc + p) * ldb + j, nr, bp, base + p * NR);
+            for (int p = 0; p < kcb; p++) partialRow(B, offB + (pc + p) * ldb + j, nr, bp, base + p * NR);
         }
     }
 
     /**
-     * One row of an NR-column panel from a contiguous run: bp[dst, + nr) = src[s, + nr), zeros up to NR. A full row is
-     * NV vector copies. For packB and the other packers whose panel rows are runs of their source (ConvShifted).
+     * One row of a full NR-column panel from a contiguous run, bp[dst, + NR) = src[s, + NR): NV vector copies. For
+     * packB and the other packers whose panel rows are runs of their source (ConvShifted); a ragged last panel's rows
+     * go through {@link #partialRow}, from a loop of their own (see packB).
      */
-    static void panelRow(float[] src, int s, int nr, float[] bp, int dst) {
-        if (nr == NR) {
-            for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, src, s + v).intoArray(bp, dst + v);
-        } else {
-            System.arraycopy(src, s, bp, dst, nr);
-            java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
-        }
+    static void fullRow(float[] src, int s, float[] bp, int dst) {
+        for (int v = 0; v < NR; v += V) FloatVector.fromArray(S, src, s + v).intoArray(bp, dst + v);
+    }
+
+    /** One row of a ragged panel: bp[dst, + nr) = src[s, + nr), zeros up to NR. */
+    static void partialRow(float[] src, int s, int nr, float[] bp, int dst) {
+        System.arraycopy(src, s, bp, dst, nr);
+        java.util.Arrays.fill(bp, dst + nr, dst + NR, 0f);
     }
 
     // Packing is the GEMM's memory-bound part: each element of A and B is packed once and used only N/NR or M/MR
