@@ -114,8 +114,13 @@ public final class Winograd {
     /** Convs with at most this many in- and out-channels take {@link #forwardInChunks}; package-private for tests. */
     static int chunkMaxChannels = 128;
 
-    /** Tiles per chunk in {@link #forwardInChunks} (a multiple of the GEMM's 24-column panels); for tests too. */
-    static int chunkTiles = 96;
+    /**
+     * Tiles per chunk in {@link #forwardInChunks}, whole GEMM panels (the N of its 16 GEMMs); for tests too. AVX2's 96 is
+     * four 24-column panels; with AVX-512's 64-column panels 96 left a 32-column one for the narrow edge kernel (5% of a
+     * two-thread resnet18 b32 step's samples in JFR, nearly all from these chunks), and 128 measured 1.04-1.10x faster than 96 on layer1 and layer2 at one thread
+     * (docs/performance.md).
+     */
+    static int chunkTiles = FloatVector.SPECIES_PREFERRED.length() >= 16 ? 128 : 96;
 
     /**
      * {@link #forward} for few channels (ResNet's layer1 and layer2: 64 and 128 on 56x56 and 28x28), chunk by chunk

@@ -48,7 +48,7 @@ class WinogradTest extends KernelTestBase {
             float[] x = random(r, N * C * H * W), w = random(r, O * C * 9);
             float[] want = convReference(w, O, x, N, C, H, W, 3, 1, 1);
             float[] first = null;
-            for (int chunk : new int[] {0, 1, 5, 24, 96}) {
+            for (int chunk : new int[] {0, 1, 5, 24, 96, 128}) {
                 Winograd.chunkMaxChannels = chunk == 0 ? 0 : 64;
                 Winograd.chunkTiles = Math.max(1, chunk);
                 for (int threads = 1; threads <= 3; threads++) {
