@@ -117,8 +117,8 @@ public final class Winograd {
     /**
      * Tiles per chunk in {@link #forwardInChunks}, whole GEMM panels (the N of its 16 GEMMs); for tests too. AVX2's 96 is
      * four 24-column panels; with AVX-512's 64-column panels 96 left a 32-column one for the narrow edge kernel (5% of a
-     * two-thread resnet18 b32 step's samples in JFR, nearly all from these chunks), and 128 measured 1.04-1.10x faster than 96 on layer1 and layer2 at one thread
-     * (docs/performance.md).
+     * two-thread resnet18 b32 step's samples in JFR, nearly all from these chunks), and 128 measured 1.05-1.11x faster
+     * than 96 on layer1 and layer2 at one thread (docs/performance.md).
      */
     static int chunkTiles = FloatVector.SPECIES_PREFERRED.length() >= 16 ? 128 : 96;
 
@@ -471,12 +471,6 @@ public final class Winograd {
     }
 
     /**
-     * E[ξ, o, t] (runs OT floats apart) = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff),
-     * A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1; 0 -1]: the plane's 2x2 blocks are split by their four positions into q [4, tiles
-     * rounded up to L] (zeros past the map), then transformed in vector lanes over the tiles, like
-     * {@link #transformInput}.
-     */
-    /**
      * Floats per plane of {@link #transformGradient}'s q for a map of {@code tiles} tiles: whole vectors, plus L of slack
      * for the row split's spill past the last row.
      */
@@ -484,6 +478,12 @@ public final class Winograd {
         return (tiles + L - 1) / L * L + L;
     }
 
+    /**
+     * E[ξ, o, t] (runs OT floats apart) = (A dY_t Aᵀ)[ξ] for the tiles t of plane (n, o) of dY (from dyOff),
+     * A = (Aᵀ)ᵀ = [1 0; 1 1; 1 -1; 0 -1]: the plane's 2x2 blocks are split by their four positions into q [4,
+     * {@link #gradientPlane}(tiles)] (zeros past the map), then transformed in vector lanes over the tiles, like
+     * {@link #transformInput}.
+     */
     private static void transformGradient(float[] dy, int dyOff, int n, int o, int O, int H, int W, int th, int tw, int T,
                                           float[] e, int OT, float[] q) {
         int plane = dyOff + (n * O + o) * H * W, tiles = th * tw, qs = gradientPlane(tiles);
@@ -501,7 +501,8 @@ public final class Winograd {
                 int r = plane + h * W;
                 if (r + reach <= dy.length) {
                     // Columns 2tx and 2tx + 1 of L tiles at once: the even and odd lanes of two vectors, as the input
-                    // transform splits its rows (a scalar loop here was ~5% of a resnet18 b32 step's samples). Lanes
+                    // transform splits its rows (with a scalar loop here, transformGradient was 4.9% of a two-thread
+                    // resnet18 b32 step's JFR samples). Lanes
                     // past tw spill into the next row of the same plane (written after) or the plane's slack of L;
                     // an odd width's last odd column (2tx + 1 = W) reads the next row and is zeroed.
                     for (int tx = 0; tx < tw; tx += L) {
