@@ -3,8 +3,13 @@
 
 One long-lived process per engine (JIT and oneDNN caches stay warm): minifig.bench.NetDriver (Java) and
 bench/pytorch_nets.py (torch 1.13). Each holds one case's model at a time, as a user's process holds one model, and
-runs one untimed step on a case it has just built. Each round runs every (case, threads) once on every engine, alternating
-which engine goes first, so both see the same neighbours on this shared machine. Reported per engine: the
+runs one untimed step on a case it has just built. First each engine warms up alone (--solo-warmup passes over every
+(case, threads), the others idle), then each round runs every (case, threads) once on every engine, alternating
+which engine goes first, so both see the same neighbours on this shared machine. The solo passes exist because two
+Java engines warmed up interleaved did not end up alike: with two of our processes from the same jar (`--ab` the
+same jar, `--no-torch --cases resnet18_train:32`), the one listed first, which goes first in the warm-up round, ran
+its two-thread steps at 0.87x and 0.88x the other's speed (best round; three passes alone first: 1.00x and 1.01x),
+and a scratch driver of the same protocol found it slower in seven of seven runs (docs/performance.md). Reported per engine: the
 best round (least disturbed) and the median; the ratio ours/torch in images per second, best-vs-best and
 median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fresh process each.
 
@@ -112,6 +117,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1,
                     help="unreported warm-up rounds; a training step's JIT needs ~4 steps (1 per round) to settle")
+    ap.add_argument("--solo-warmup", type=int, default=3,
+                    help="unreported passes over every (case, threads) per engine, one engine at a time, before the rounds")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="CASE:BATCH, e.g. resnet18_fwd:8")
     ap.add_argument("--rss-steps", type=int, default=3)
@@ -133,6 +140,13 @@ def main():
         engines.append(Engine("torch", TORCH_CMD))
     cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases]
     times = {}  # (engine, case, batch, threads) -> [sec per step]
+    for e in engines:          # each engine warms up on its own, the others idle (see the module's doc)
+        for p in range(a.solo_warmup):
+            for case, batch in cases:
+                for t in a.threads:
+                    sec = e.time(case, batch, t, reps_for(case, batch))
+                    print(f"solo {p} {e.name:8} {case:18} b{batch:<3} t{t}  {sec:8.3f} s  {batch / sec:7.2f} img/s",
+                          flush=True)
     for r in range(a.rounds + a.warmup):   # the first rounds warm up (JIT, allocation of workspaces), not reported
         for case, batch in cases:
             for t in a.threads:
@@ -180,7 +194,8 @@ def report(a, info, started, engines, rows, rss_rows):
     names = [e.name for e in engines]
     cmd = "/usr/bin/python3 bench/compare.py " + " ".join(sys.argv[1:])
     out = [f"Measured {started:%Y-%m-%d %H:%M %Z} with `{cmd.strip()}`, {a.rounds} interleaved rounds "
-           f"(plus {a.warmup} warm-up round{'s' if a.warmup != 1 else ''}).", "",
+           f"(plus {a.warmup} warm-up round{'s' if a.warmup != 1 else ''}, after {a.solo_warmup} solo warm-up "
+           f"pass{'es' if a.solo_warmup != 1 else ''} per engine).", "",
            f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
            f"({'AVX-512' if info['avx512'] else 'no AVX-512'}); load average at the start: {info['load']}",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
