@@ -9,9 +9,9 @@ which engine goes first, so both see the same neighbours on this shared machine.
 Java engines warmed up interleaved did not end up alike: with two of our processes from the same jar (`--ab` the
 same jar, `--no-torch --cases resnet18_train:32`), the one listed first, which goes first in the warm-up round, ran
 its two-thread steps at 0.87x and 0.88x the other's speed (best round; three passes alone first: 1.00x and 1.01x),
-and a scratch driver of the same protocol found it slower in seven of seven runs (docs/performance.md). Reported per engine: the
-best round (least disturbed) and the median; the ratio ours/torch in images per second, best-vs-best and
-median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fresh process each.
+and a scratch driver of the same protocol found it slower in seven of seven runs (docs/performance.md).
+Reported per engine: the best round (least disturbed) and the median; the ratio ours/torch in images per second,
+best-vs-best and median-vs-median. Then peak RSS (VmHWM) of a training run on each side, one fresh process each.
 
 Usage (from the repo root, after ./minifig bench-jar):
   /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1 2] [--cases resnet18_fwd:8 ...] [--rss-steps 3]
