@@ -415,10 +415,15 @@ public final class Winograd {
                 int h = 2 * ty + i;
                 if (h >= H) break;
                 int r = plane + h * W, q0 = 2 * i * qs + ty * tw - t0, q1 = q0 + qs;
-                for (int tx = tx0; tx < tx1; tx++) {
+                // Tiles with both columns inside the map, then an odd width's last tile (its left column only): the
+                // test inside the loop left C2's hoisted range checks failing on some chunks (-Xlog:deoptimization:
+                // 4 "profile_predicate" traps, then a recompile without them), as GemmBlocked.packB's did.
+                int full = Math.min(tx1, W / 2);
+                for (int tx = tx0; tx < full; tx++) {
                     y[r + 2 * tx] = q[q0 + tx];
-                    if (2 * tx + 1 < W) y[r + 2 * tx + 1] = q[q1 + tx];
+                    y[r + 2 * tx + 1] = q[q1 + tx];
                 }
+                for (int tx = Math.max(tx0, full); tx < tx1; tx++) y[r + 2 * tx] = q[q0 + tx];
                 if (epi == null) continue;
                 int c0 = r + 2 * tx0, c1 = r + Math.min(W, 2 * tx1);
                 if (c0 != runEnd) {
