@@ -415,9 +415,9 @@ public final class Winograd {
                 int h = 2 * ty + i;
                 if (h >= H) break;
                 int r = plane + h * W, q0 = 2 * i * qs + ty * tw - t0, q1 = q0 + qs;
-                // Tiles with both columns inside the map, then an odd width's last tile (its left column only): the
-                // test inside the loop left C2's hoisted range checks failing on some chunks (-Xlog:deoptimization:
-                // 4 "profile_predicate" traps, then a recompile without them), as GemmBlocked.packB's did.
+                // Tiles with both columns inside the map, then an odd width's last tile (its left column only). With
+                // the column test inside one loop, a training step logged 4 "profile_predicate" traps here
+                // (-Xlog:deoptimization) and C2 recompiled it without its hoisted checks, as GemmBlocked.packB had.
                 int full = Math.min(tx1, W / 2);
                 for (int tx = tx0; tx < full; tx++) {
                     y[r + 2 * tx] = q[q0 + tx];
