@@ -512,8 +512,8 @@ public final class Winograd {
                     // an odd width's last odd column (2tx + 1 = W) reads the next row and is zeroed.
                     for (int tx = 0; tx < tw; tx += L) {
                         FloatVector lo = FloatVector.fromArray(S, dy, r + 2 * tx), hi = FloatVector.fromArray(S, dy, r + 2 * tx + L);
-                        lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER).intoArray(q, q0 + tx);
-                        FloatVector odd = lo.rearrange(ODD).blend(hi.rearrange(ODD), UPPER);
+                        InputPhases.evens(lo, hi).intoArray(q, q0 + tx);
+                        FloatVector odd = InputPhases.odds(lo, hi);
                         if (tx + L > W / 2) odd = ZERO.blend(odd, S.indexInRange(tx, W / 2));
                         odd.intoArray(q, q1 + tx);
                     }
