@@ -117,7 +117,7 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
         float[][] buf = BUFFER.get();
         if (buf[0].length < size) buf[0] = new float[(int) size];
         this.src = buf[0];
-        padAndSplit(x, xOff, Hp);
+        padAndSplit(x, xOff);
     }
 
     /**
@@ -125,8 +125,8 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
      * phases no k row reads (kernels narrower than the stride) are left as they are: only whole-vector copies past a
      * run's end read them, and those lanes are overwritten.
      */
-    private void padAndSplit(float[] x, int xOff, int Hp) {
-        int rows = images * C, Wp = W + 2 * pad;
+    private void padAndSplit(float[] x, int xOff) {
+        int rows = images * C;
         // stride 2: each padded row is split into its two phases 2V columns at a time, read from x (or, at x's ends,
         // from the row built in tmp, whose padding columns stay zero); the last vector of a phase may spill up to V - 1
         // floats past it, into the next phase (written after it), the next row, the padding rows (filled after the
