@@ -1,8 +1,6 @@
 package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -53,14 +51,6 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
      * padded row kh of channel c (a strided 1x1 reads x's channel planes). A per-thread buffer, like src's.
      */
     private final int[] kOff;
-
-    /**
-     * The even (odd) phase of columns [0, 2V) held in two vectors a, b: a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER),
-     * lane l from column 2l (2l + 1) of a for the lower half, of b for the upper. One-vector rearranges and a blend, as in
-     * {@link GemmBlocked#transposePanel}: the library's two-vector rearrange there sometimes ran its boxing fallback.
-     */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l % V), ODD = VectorShuffle.fromOp(S, l -> (2 * l + 1) % V);
-    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, -1L << (V / 2));
 
     /**
      * K rows per block of {@link #pack}'s run loops: 32 panel rows are 8 KB at 16 lanes. Blocks of 16-64 rows measured
@@ -163,14 +153,11 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                     // are zeroed. Through tmp (below) each load spans two of the copy's shifted stores, presumably a
                     // store-forwarding stall each: the 3x3/2's split at 56x56 took 56-57 us that way, 40-44 this way.
                     // Last block first: phase 0's last vector spills into phase 1's first elements, written after it.
-                    // The masks are two in-range tests with offsets >= 0 (a loop tail's): indexInRange with a negative
-                    // offset ran the library's boxing fallback, 229 KB allocated per 28x28 split.
                     for (int e = wqv - V; e >= 0; e -= V) {
                         FloatVector a = FloatVector.fromArray(S, x, in - pad + 2 * e), b = FloatVector.fromArray(S, x, in - pad + 2 * e + V);
-                        FloatVector even = a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER);
-                        FloatVector odd = a.rearrange(ODD).blend(b.rearrange(ODD), UPPER);
-                        if (e < lo0 || e + V > hi0) even = ZERO.blend(even, S.indexInRange(e, hi0).andNot(S.indexInRange(e, lo0)));
-                        if (e < lo1 || e + V > hi1) odd = ZERO.blend(odd, S.indexInRange(e, hi1).andNot(S.indexInRange(e, lo1)));
+                        FloatVector even = Lanes.evens(a, b), odd = Lanes.odds(a, b);
+                        if (e < lo0 || e + V > hi0) even = Lanes.within(even, e, lo0, hi0);
+                        if (e < lo1 || e + V > hi1) odd = Lanes.within(odd, e, lo1, hi1);
                         even.intoArray(src, d + e);
                         odd.intoArray(src, d + Wq + e);
                     }
@@ -179,11 +166,11 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                     copy(x, in - pad, tmp, 0, pad, pad + W);
                     for (int e = 0; e < Wq; e += V) {
                         FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
-                        a.rearrange(EVEN).blend(b.rearrange(EVEN), UPPER).intoArray(src, d + e);
+                        Lanes.evens(a, b).intoArray(src, d + e);
                     }
                     for (int e = 0; e < Wq; e += V) {
                         FloatVector a = FloatVector.fromArray(S, tmp, 2 * e), b = FloatVector.fromArray(S, tmp, 2 * e + V);
-                        a.rearrange(ODD).blend(b.rearrange(ODD), UPPER).intoArray(src, d + Wq + e);
+                        Lanes.odds(a, b).intoArray(src, d + Wq + e);
                     }
                 } else if (K >= stride || (h + pad) % stride < K) {
                     // padded column iw goes to phase iw % stride, element iw / stride; a kernel narrower than the
@@ -240,7 +227,7 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                             for (int p = p0; p < p1; p++) {
                                 int s = kOff[pc + p] + a + 2 * t;
                                 FloatVector lo = FloatVector.fromArray(S, src, s), hi = FloatVector.fromArray(S, src, s + V);
-                                lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER).intoArray(bp, d + t + p * NR);
+                                Lanes.evens(lo, hi).intoArray(bp, d + t + p * NR);
                             }
                         }
                     } else if (subsampled) {

@@ -1,8 +1,6 @@
 package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -158,12 +156,6 @@ public final class Winograd {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final FloatVector ZERO = FloatVector.zero(S);
-    /** Lane i takes lane 2i mod L (EVEN) or 2i + 1 mod L (ODD): the even / odd lanes of a vector, in both halves. */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % L),
-            ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % L);
-    /** The upper half of the lanes. */
-    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, (1L << L) - (1L << (L / 2)));
 
     /**
      * The distance between the 16 runs of a V, M or E buffer holding n floats per ξ: n rounded up to a 64-byte
@@ -274,12 +266,12 @@ public final class Winograd {
                     // and odd lanes of 2L values, L at a time (a scalar loop here took 60% of the input transform)
                     for (int q = 0; q < tw; q += L) {
                         FloatVector lo = FloatVector.fromArray(S, row, 2 * q), hi = FloatVector.fromArray(S, row, 2 * q + L);
-                        evens(lo, hi).intoArray(ph, p0 + q);
-                        odds(lo, hi).intoArray(ph, p1 + q);
+                        Lanes.evens(lo, hi).intoArray(ph, p0 + q);
+                        Lanes.odds(lo, hi).intoArray(ph, p1 + q);
                         lo = FloatVector.fromArray(S, row, 2 * q + 2);
                         hi = FloatVector.fromArray(S, row, 2 * q + 2 + L);
-                        evens(lo, hi).intoArray(ph, p2 + q);
-                        odds(lo, hi).intoArray(ph, p3 + q);
+                        Lanes.evens(lo, hi).intoArray(ph, p2 + q);
+                        Lanes.odds(lo, hi).intoArray(ph, p3 + q);
                     }
                 }
             }
@@ -288,39 +280,28 @@ public final class Winograd {
         /**
          * The four phase rows from p0 (see {@link #fill}) of the padded row whose element k is x[base + k] for k in [1, W],
          * zero elsewhere, read straight from x: vectors at offsets o that reach past the row (o = 0, or o + L > W + 1)
-         * get their outside lanes zeroed by in-range masks (offsets >= 0: a negative one ran the library's boxing
-         * fallback in Im2colPanels). Copying the row into {@link #row} first, each load spanned two of the copy's
-         * shifted stores, presumably a store-forwarding stall each: fill was 8.6% of a two-thread resnet18 b32 step's
-         * samples (JFR), more than the input transform itself.
+         * get their outside lanes zeroed ({@link Lanes#within}). Copying the row into {@link #row} first, each load
+         * spanned two of the copy's shifted stores, presumably a store-forwarding stall each: fill was 8.6% of a
+         * two-thread resnet18 b32 step's samples (JFR), more than the input transform itself.
          */
         private void fillFromX(float[] x, int base, int W, int p0) {
             int p1 = p0 + seg, p2 = p0 + 4 * seg, p3 = p2 + seg;
             for (int q = 0; q < tw; q += L) {
                 int o = 2 * q;
                 FloatVector lo = inRow(x, base, o, W), hi = inRow(x, base, o + L, W);
-                evens(lo, hi).intoArray(ph, p0 + q);
-                odds(lo, hi).intoArray(ph, p1 + q);
+                Lanes.evens(lo, hi).intoArray(ph, p0 + q);
+                Lanes.odds(lo, hi).intoArray(ph, p1 + q);
                 lo = inRow(x, base, o + 2, W);
                 hi = inRow(x, base, o + 2 + L, W);
-                evens(lo, hi).intoArray(ph, p2 + q);
-                odds(lo, hi).intoArray(ph, p3 + q);
+                Lanes.evens(lo, hi).intoArray(ph, p2 + q);
+                Lanes.odds(lo, hi).intoArray(ph, p3 + q);
             }
         }
 
         /** Padded-row elements [o, o + L): x[base + o ..], lanes outside [1, W] zero. */
         private static FloatVector inRow(float[] x, int base, int o, int W) {
             FloatVector v = FloatVector.fromArray(S, x, base + o);
-            return o >= 1 && o + L <= W + 1 ? v : ZERO.blend(v, S.indexInRange(o, W + 1).andNot(S.indexInRange(o, 1)));
-        }
-
-        /** Lanes 0, 2, .., 2L - 2 of the 2L values lo, hi: each half picks its even lanes, then a blend joins them. */
-        private static FloatVector evens(FloatVector lo, FloatVector hi) {
-            return lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER);
-        }
-
-        /** Lanes 1, 3, .., 2L - 1 of lo, hi. */
-        private static FloatVector odds(FloatVector lo, FloatVector hi) {
-            return lo.rearrange(ODD).blend(hi.rearrange(ODD), UPPER);
+            return o >= 1 && o + L <= W + 1 ? v : Lanes.within(v, o, 1, W + 1);
         }
 
         /** off[4i + j]: where patch entry (i, j) of tile 0 is in ph; tile t's is t floats on. */
@@ -512,9 +493,9 @@ public final class Winograd {
                     // an odd width's last odd column (2tx + 1 = W) reads the next row and is zeroed.
                     for (int tx = 0; tx < tw; tx += L) {
                         FloatVector lo = FloatVector.fromArray(S, dy, r + 2 * tx), hi = FloatVector.fromArray(S, dy, r + 2 * tx + L);
-                        InputPhases.evens(lo, hi).intoArray(q, q0 + tx);
-                        FloatVector odd = InputPhases.odds(lo, hi);
-                        if (tx + L > W / 2) odd = ZERO.blend(odd, S.indexInRange(tx, W / 2));
+                        Lanes.evens(lo, hi).intoArray(q, q0 + tx);
+                        FloatVector odd = Lanes.odds(lo, hi);
+                        if (tx + L > W / 2) odd = Lanes.within(odd, tx, 0, W / 2);
                         odd.intoArray(q, q1 + tx);
                     }
                     continue;
