@@ -17,14 +17,9 @@ final class Warmup {
     /** Seconds the warm-up lasts at least: C2 installed the GEMM's kernels 1.2-1.4 s after the JVM started. */
     static final double SECONDS = 4;
 
-    /** Runs {@code round} (one untimed round of every case) until both minimums are met; returns the rounds run. */
-    static int run(Runnable round) {
+    /** Runs {@code round} (one untimed round of every case) until both minimums are met. */
+    static void run(Runnable round) {
         long t0 = System.nanoTime();
-        int rounds = 0;
-        while (rounds < MIN_ROUNDS || System.nanoTime() - t0 < SECONDS * 1e9) {
-            round.run();
-            rounds++;
-        }
-        return rounds;
+        for (int rounds = 0; rounds < MIN_ROUNDS || System.nanoTime() - t0 < SECONDS * 1e9; rounds++) round.run();
     }
 }
