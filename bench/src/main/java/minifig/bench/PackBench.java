@@ -16,9 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The GEMM's shuffling packers, vector vs scalar reference, one panel per call: {@code interleave3*} / {@code
- * interleave6*} pack three / six rows of A into an MR-row panel ({@link GemmBlocked#interleave3}, the AVX2 tile's, and
- * {@link GemmBlocked#interleave6}, the AVX-512 tile's), {@code transpose*} packs NR rows of a stored Bᵀ
+ * The GEMM's shuffling packers, vector vs scalar reference, one panel per call: {@code interleave3*} packs three rows of
+ * A into an MR-row panel ({@link GemmBlocked#interleave3}, the AVX2 tile's; AVX-512's tile reads A's rows as they are,
+ * so its packing is a row copy), {@code transpose*} packs NR rows of a stored Bᵀ
  * into an NR-column panel ({@link GemmBlocked#transposePanel}). Each call takes the next panel of a matrix of
  * {@code rows} x {@code depth} (row stride = depth), so the source streams as it does inside a GEMM instead of
  * sitting in L1. Shapes: 1024³'s A block (480 x 1024), and the operands E [O, T] and V [C, T] of Winograd's weight
@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * images of 49 tiles) and layer4 (512 x 512, thirty-two 7x7 images of 16 tiles).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar PackBench -f 1}; the score
- * is time per panel, so per element divide by 3 x depth or 6 x depth (interleave) or NR x depth (transpose).
+ * is time per panel, so per element divide by 3 x depth (interleave) or NR x depth (transpose).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -68,18 +68,6 @@ public class PackBench {
     @Benchmark
     public float[] interleave3Scalar() {
         GemmBlocked.interleave3Scalar(src, nextRow(3) * depth, depth, depth, panel, 0);
-        return panel;
-    }
-
-    @Benchmark
-    public float[] interleave6Vector() {
-        GemmBlocked.interleave6(src, nextRow(6) * depth, depth, depth, panel, 0);
-        return panel;
-    }
-
-    @Benchmark
-    public float[] interleave6Scalar() {
-        GemmBlocked.interleaveScalar(6, src, nextRow(6) * depth, depth, depth, panel, 0);
         return panel;
     }
 

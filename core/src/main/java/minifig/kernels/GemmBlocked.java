@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * for jc in N step NC         pack B[0:K, jc:jc+NC] -> bp   (op(B) read here, so Bᵀ costs nothing later)
  *   for ic in M step MC                                    C block MC x NC stays in L2 over the k loop
- *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (op(A) read here)
+ *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (op(A) read here; with AVX-512 an
+ *                                                          A stored [M, K] is read in place, and only a last
+ *                                                          panel of fewer than MR rows is packed)
  *       for jr in NC step NR                               B micro-panel KC x NR stays in L1
  *         for ir in MC step MR                             A micro-panel KC x MR streams from L2
  *           micro-kernel: C[MR, NR] (+)= ap-panel · bp-panel, MR x NR accumulators in registers
@@ -250,6 +252,10 @@ public final class GemmBlocked {
         float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         InPlace direct = B instanceof InPlace d ? d : null;
+        // A stored [M, K] is read where it lies by the full-height tiles (six rows, lda apart, one float of each per k
+        // step): only a last panel of fewer than MR rows is packed. Packing all of A cost a one-call GEMM 2-5% of its
+        // time (512 x 392 x 4608: A is 2.4M floats, each used by only 392 columns).
+        boolean directA = DIRECT_A && packed == null && !transA;
         for (int jc = n0; jc < n1; jc += nc) {
             int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
             // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below. With a
@@ -269,7 +275,10 @@ public final class GemmBlocked {
                     boolean add = accumulate || pc > 0;
                     float[] a = ap;
                     int aBase = 0;
-                    if (packed == null) {
+                    if (directA) {
+                        int tail = mcb / MR * MR;
+                        if (tail < mcb) packA(false, A, offA, lda, ic + tail, mcb - tail, pc, kcb, ap, tail * kcb);
+                    } else if (packed == null) {
                         packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap, 0);
                     } else {
                         a = packed.panels;
@@ -290,18 +299,30 @@ public final class GemmBlocked {
                             int mr = Math.min(MR, mcb - ir);
                             int aOff = aBase + ir * kcb;
                             int cOff = offC + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                kernel(kcb, a, aOff, b, bOff, C, cOff, ldc, add);
-                            } else {
-                                if (MR == 6 && nr <= 2 * V) narrowKernel(nr <= V, kcb, a, aOff, b, bOff, edge);
-                                else if (MR == 6 && mr <= 3) shortKernel(kcb, a, aOff, b, bOff, edge);
-                                else if (MR == 6 && mr == 4) fourKernel(kcb, a, aOff, b, bOff, edge);
-                                else kernel(kcb, a, aOff, b, bOff, edge, 0, NR, false);
-                                for (int i = 0; i < mr; i++) {
-                                    int c = cOff + i * ldc, e = i * NR;
-                                    if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];
-                                    else System.arraycopy(edge, e, C, c, nr);
+                            if (MR == 6) {
+                                // the tile's six rows of A: in A itself, or in the packed block (rows kcb apart)
+                                boolean inA = directA && mr == MR;
+                                float[] aa = inA ? A : a;
+                                int a0 = inA ? offA + (ic + ir) * lda + pc : aOff, as = inA ? lda : kcb;
+                                if (mr == MR && nr == NR) {
+                                    kernel6x4(kcb, aa, a0, as, b, bOff, C, cOff, ldc, add);
+                                    continue;
                                 }
+                                if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge);
+                                else if (mr <= 3) shortKernel(kcb, aa, a0, as, b, bOff, edge);
+                                else if (mr == 4) fourKernel(kcb, aa, a0, as, b, bOff, edge);
+                                else kernel6x4(kcb, aa, a0, as, b, bOff, edge, 0, NR, false);
+                            } else if (mr == MR && nr == NR) {
+                                kernel3x3(kcb, a, aOff, b, bOff, C, cOff, ldc, add);
+                                continue;
+                            } else {
+                                kernel3x3(kcb, a, aOff, b, bOff, edge, 0, NR, false);
+                            }
+                            // an edge tile was computed into edge: its valid part goes to C
+                            for (int i = 0; i < mr; i++) {
+                                int c = cOff + i * ldc, e = i * NR;
+                                if (add) for (int j = 0; j < nr; j++) C[c + j] += edge[e + j];
+                                else System.arraycopy(edge, e, C, c, nr);
                             }
                         }
                     }
@@ -311,10 +332,16 @@ public final class GemmBlocked {
     }
 
     /**
-     * Packs op(A)[ic:ic+mcb, pc:pc+kcb] into MR-row panels: ap[apOff + (ir/MR)*kcb*MR + p*MR + i], rows past
-     * the edge zero. With transA, A is stored [K, M], so each k step is a contiguous run of rows.
+     * Packs op(A)[ic:ic+mcb, pc:pc+kcb] into MR-row panels, rows past the edge zero. AVX-512's 6 x 4 tile reads the rows
+     * of A as six streams ({@link #kernel6x4}), so its panels are rows: row i at ap[apOff + i*kcb + p], the block of A
+     * with row stride kcb. AVX2's 3 x 3 tile reads interleaved panels: ap[apOff + (ir/MR)*kcb*MR + p*MR + i]. With
+     * transA, A is stored [K, M], so each k step is a contiguous run of rows.
      */
     static void packA(boolean transA, float[] A, int offA, int lda, int ic, int mcb, int pc, int kcb, float[] ap, int apOff) {
+        if (MR == 6) {
+            packRows(transA, A, offA, lda, ic, mcb, pc, kcb, ap, apOff);
+            return;
+        }
         for (int ir = 0; ir < mcb; ir += MR) {
             int mr = Math.min(MR, mcb - ir);
             int base = apOff + ir * kcb;
@@ -326,8 +353,6 @@ public final class GemmBlocked {
                 }
             } else if (mr == MR && MR == 3) {
                 interleave3(A, offA + (ic + ir) * lda + pc, lda, kcb, ap, base);
-            } else if (mr == MR && MR == 6) {
-                interleave6(A, offA + (ic + ir) * lda + pc, lda, kcb, ap, base);
             } else {
                 for (int i = 0; i < mr; i++) {
                     int src = offA + (ic + ir + i) * lda + pc, dst = base + i;
@@ -338,6 +363,24 @@ public final class GemmBlocked {
                 }
             }
         }
+    }
+
+    /** {@link #packA} for the 6 x 4 tile: op(A)'s rows [ic, ic + mcb), columns [pc, pc + kcb), kcb apart, zero rows after. */
+    private static void packRows(boolean transA, float[] A, int offA, int lda, int ic, int mcb, int pc, int kcb, float[] ap, int apOff) {
+        if (!transA) {
+            for (int i = 0; i < mcb; i++) System.arraycopy(A, offA + (ic + i) * lda + pc, ap, apOff + i * kcb, kcb);
+        } else {
+            // a transpose, six rows at a time: per k step six contiguous floats of A in, six row streams out
+            for (int ir = 0; ir < mcb; ir += MR) {
+                int mr = Math.min(MR, mcb - ir), base = apOff + ir * kcb;
+                for (int p = 0; p < kcb; p++) {
+                    int src = offA + (pc + p) * lda + ic + ir;
+                    for (int i = 0; i < mr; i++) ap[base + i * kcb + p] = A[src + i];
+                }
+            }
+        }
+        int padded = roundUp(mcb, MR);
+        if (padded > mcb) java.util.Arrays.fill(ap, apOff + mcb * kcb, apOff + padded * kcb, 0f);
     }
 
     /**
@@ -418,7 +461,7 @@ public final class GemmBlocked {
 
     /**
      * ap[dst + 3p + i] = A[r0 + i*lda + p] for i < 3, p < kcb: three rows of A interleaved into one MR = 3 panel
-     * (the AVX2 tile; {@link #interleave6} packs the AVX-512 tile's six rows).
+     * (the AVX2 tile; the AVX-512 tile reads rows as they are, {@link #packA}).
      * V columns of the three rows (three vector loads) become three interleaved vectors: 1.9x faster than
      * {@link #interleave3Scalar} at 480 x 1024, 63 x 784 and 510 x 490 (0.55 -> 0.29 ns per element, scratch
      * harness, one thread; bench PackBench).
@@ -444,67 +487,6 @@ public final class GemmBlocked {
             ap[o] = A[r0 + p];
             ap[o + 1] = A[r1 + p];
             ap[o + 2] = A[r2 + p];
-        }
-    }
-
-    /**
-     * The six-row interleave's tables: lane l of interleaved vector k takes element s = kV + l of a0 b0 c0 d0 e0 f0 a1
-     * ...: row s mod 6, column s / 6. Rows are taken in pairs (a, b), (c, d), (e, f): Pq[k] picks pair q's lanes in a
-     * two-vector rearrange (the pair's second row indexed V + column), FROM_Pq[k] marks them.
-     */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] P0 = new VectorShuffle[6], P1 = new VectorShuffle[6], P2 = new VectorShuffle[6];
-    @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] FROM_P1 = new VectorMask[6], FROM_P2 = new VectorMask[6];
-
-    static {
-        for (int k = 0; k < 6; k++) {
-            P0[k] = pairShuffle(k, 0);
-            P1[k] = pairShuffle(k, 1);
-            P2[k] = pairShuffle(k, 2);
-            FROM_P1[k] = pairLanes(k, 1);
-            FROM_P2[k] = pairLanes(k, 2);
-        }
-    }
-
-    private static VectorShuffle<Float> pairShuffle(int k, int q) {
-        return VectorShuffle.fromOp(S, l -> (k * V + l) % 6 == 2 * q + 1 ? V + (k * V + l) / 6 : (k * V + l) / 6);
-    }
-
-    private static VectorMask<Float> pairLanes(int k, int q) {
-        boolean[] m = new boolean[V];
-        for (int l = 0; l < V; l++) m[l] = (k * V + l) % 6 / 2 == q;
-        return VectorMask.fromArray(S, m, 0);
-    }
-
-    /**
-     * ap[dst + 6p + i] = A[r0 + i*lda + p] for i < 6, p < kcb: six rows of A interleaved into one MR = 6 panel (the
-     * AVX-512 tile). V columns of the six rows (six vector loads) become six interleaved vectors, each three
-     * two-vector rearranges and two blends (written out: a loop over k, or a helper per vector, is not compiled to
-     * shuffles and runs at the scalar loop's speed or slower).
-     */
-    public static void interleave6(float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
-        int p = 0;
-        for (; p + V <= kcb; p += V) {
-            int s = r0 + p;
-            FloatVector a = FloatVector.fromArray(S, A, s), b = FloatVector.fromArray(S, A, s + lda),
-                    c = FloatVector.fromArray(S, A, s + 2 * lda), d = FloatVector.fromArray(S, A, s + 3 * lda),
-                    e = FloatVector.fromArray(S, A, s + 4 * lda), f = FloatVector.fromArray(S, A, s + 5 * lda);
-            int o = dst + p * 6;
-            a.rearrange(P0[0], b).blend(c.rearrange(P1[0], d), FROM_P1[0]).blend(e.rearrange(P2[0], f), FROM_P2[0]).intoArray(ap, o);
-            a.rearrange(P0[1], b).blend(c.rearrange(P1[1], d), FROM_P1[1]).blend(e.rearrange(P2[1], f), FROM_P2[1]).intoArray(ap, o + V);
-            a.rearrange(P0[2], b).blend(c.rearrange(P1[2], d), FROM_P1[2]).blend(e.rearrange(P2[2], f), FROM_P2[2]).intoArray(ap, o + 2 * V);
-            a.rearrange(P0[3], b).blend(c.rearrange(P1[3], d), FROM_P1[3]).blend(e.rearrange(P2[3], f), FROM_P2[3]).intoArray(ap, o + 3 * V);
-            a.rearrange(P0[4], b).blend(c.rearrange(P1[4], d), FROM_P1[4]).blend(e.rearrange(P2[4], f), FROM_P2[4]).intoArray(ap, o + 4 * V);
-            a.rearrange(P0[5], b).blend(c.rearrange(P1[5], d), FROM_P1[5]).blend(e.rearrange(P2[5], f), FROM_P2[5]).intoArray(ap, o + 5 * V);
-        }
-        interleaveScalar(6, A, r0 + p, lda, kcb - p, ap, dst + p * 6);
-    }
-
-    /** {@link #interleave6}'s (and any row count's) reference: {@code rows} row streams in, one sequential stream out. */
-    public static void interleaveScalar(int rows, float[] A, int r0, int lda, int kcb, float[] ap, int dst) {
-        for (int p = 0; p < kcb; p++) {
-            for (int i = 0; i < rows; i++) ap[dst + p * rows + i] = A[r0 + i * lda + p];
         }
     }
 
@@ -595,10 +577,108 @@ public final class GemmBlocked {
      * tile is fixed by the vector width (a constant, so C2 keeps one branch); indices are computed from p in a
      * counted loop so C2 removes the bounds checks.
      */
-    static void kernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
-        if (MR == 6) kernel6x4(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
-        else kernel3x3(kcb, ap, aOff, bp, bOff, C, cOff, ldc, add);
+    /** Whether {@link #block} reads an unpacked A in place (AVX-512's 6 x 4 tile; AVX2's 3 x 3 tile packs A). */
+    static final boolean DIRECT_A = MR == 6;
+
+    /**
+     * AVX-512's tile: 6 x 4 vectors, 24 accumulators + 4 B + a broadcast in the 32 registers. On L1 data (scratch
+     * harness, one Zen 5 core, peak 274 GFLOP/s) it ran at 268-272 GFLOP/s, the 3 x 3 tile at 237-246 and 8 x 3 at
+     * 202. C starts in the accumulators instead of being added at the end: a store helper taking vectors is not
+     * inlined into a method this large (C2's node-count cutoff), and the boxed vectors then cost 20x.
+     * <p>Row i of the tile's A is read at A[a0 + i*as + p] for k step p: six sequential streams, one float of each per
+     * step, from A itself (as = lda) or from a packed block (as = kcb). Until 2026-11-30 the panels were interleaved
+     * (ap[6p + i], one stream); the streams measured no slower and need no shuffle to pack (docs/gemm.md).
+     */
+    private static void kernel6x4(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+        int r0 = cOff, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+        FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+        if (add) {
+            c00 = FloatVector.fromArray(S, C, r0); c01 = FloatVector.fromArray(S, C, r0 + V);
+            c02 = FloatVector.fromArray(S, C, r0 + 2 * V); c03 = FloatVector.fromArray(S, C, r0 + 3 * V);
+            c10 = FloatVector.fromArray(S, C, r1); c11 = FloatVector.fromArray(S, C, r1 + V);
+            c12 = FloatVector.fromArray(S, C, r1 + 2 * V); c13 = FloatVector.fromArray(S, C, r1 + 3 * V);
+            c20 = FloatVector.fromArray(S, C, r2); c21 = FloatVector.fromArray(S, C, r2 + V);
+            c22 = FloatVector.fromArray(S, C, r2 + 2 * V); c23 = FloatVector.fromArray(S, C, r2 + 3 * V);
+            c30 = FloatVector.fromArray(S, C, r3); c31 = FloatVector.fromArray(S, C, r3 + V);
+            c32 = FloatVector.fromArray(S, C, r3 + 2 * V); c33 = FloatVector.fromArray(S, C, r3 + 3 * V);
+            c40 = FloatVector.fromArray(S, C, r4); c41 = FloatVector.fromArray(S, C, r4 + V);
+            c42 = FloatVector.fromArray(S, C, r4 + 2 * V); c43 = FloatVector.fromArray(S, C, r4 + 3 * V);
+            c50 = FloatVector.fromArray(S, C, r5); c51 = FloatVector.fromArray(S, C, r5 + V);
+            c52 = FloatVector.fromArray(S, C, r5 + 2 * V); c53 = FloatVector.fromArray(S, C, r5 + 3 * V);
+        } else {
+            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(S);
+            c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < kcb; p++) {
+            int bo = bOff + p * 4 * V;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
+                    b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
+            FloatVector a = FloatVector.broadcast(S, A[a0 + p]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(S, A[a1 + p]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
+            a = FloatVector.broadcast(S, A[a2 + p]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
+            a = FloatVector.broadcast(S, A[a3 + p]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32); c33 = a.fma(b3, c33);
+            a = FloatVector.broadcast(S, A[a4 + p]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42); c43 = a.fma(b3, c43);
+            a = FloatVector.broadcast(S, A[a5 + p]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52); c53 = a.fma(b3, c53);
+        }
+        c00.intoArray(C, r0); c01.intoArray(C, r0 + V); c02.intoArray(C, r0 + 2 * V); c03.intoArray(C, r0 + 3 * V);
+        c10.intoArray(C, r1); c11.intoArray(C, r1 + V); c12.intoArray(C, r1 + 2 * V); c13.intoArray(C, r1 + 3 * V);
+        c20.intoArray(C, r2); c21.intoArray(C, r2 + V); c22.intoArray(C, r2 + 2 * V); c23.intoArray(C, r2 + 3 * V);
+        c30.intoArray(C, r3); c31.intoArray(C, r3 + V); c32.intoArray(C, r3 + 2 * V); c33.intoArray(C, r3 + 3 * V);
+        c40.intoArray(C, r4); c41.intoArray(C, r4 + V); c42.intoArray(C, r4 + 2 * V); c43.intoArray(C, r4 + 3 * V);
+        c50.intoArray(C, r5); c51.intoArray(C, r5 + V); c52.intoArray(C, r5 + 2 * V); c53.intoArray(C, r5 + 3 * V);
     }
+
+    /**
+     * The 6 x 4 tile's ragged right edge, into edge (row stride NR): the first one (oneVector) or two vectors of its
+     * columns only (A read as in {@link #kernel6x4}), so a last panel of a few columns does not cost a full tile. Layer4's conv GEMM at batch 8 has N =
+     * 392 = 6 x 64 + 8: with the full tile one panel in seven computed 56 dropped columns.
+     */
+    private static void narrowKernel(boolean oneVector, int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
+        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
+        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00;
+        FloatVector c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00;
+        if (oneVector) {
+            for (int p = 0; p < kcb; p++) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
+                c00 = FloatVector.broadcast(S, A[a0 + p]).fma(b0, c00);
+                c10 = FloatVector.broadcast(S, A[a1 + p]).fma(b0, c10);
+                c20 = FloatVector.broadcast(S, A[a2 + p]).fma(b0, c20);
+                c30 = FloatVector.broadcast(S, A[a3 + p]).fma(b0, c30);
+                c40 = FloatVector.broadcast(S, A[a4 + p]).fma(b0, c40);
+                c50 = FloatVector.broadcast(S, A[a5 + p]).fma(b0, c50);
+            }
+        } else {
+            for (int p = 0; p < kcb; p++) {
+                int bo = bOff + p * NR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V);
+                FloatVector a = FloatVector.broadcast(S, A[a0 + p]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, A[a1 + p]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, A[a2 + p]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, A[a3 + p]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, A[a4 + p]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, A[a5 + p]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+        }
+        c00.intoArray(edge, 0); c10.intoArray(edge, NR); c20.intoArray(edge, 2 * NR);
+        c30.intoArray(edge, 3 * NR); c40.intoArray(edge, 4 * NR); c50.intoArray(edge, 5 * NR);
+        c01.intoArray(edge, V); c11.intoArray(edge, NR + V); c21.intoArray(edge, 2 * NR + V);
+        c31.intoArray(edge, 3 * NR + V); c41.intoArray(edge, 4 * NR + V); c51.intoArray(edge, 5 * NR + V);
+    }
+
 
     /**
      * AVX2's tile: 3 x 3 vectors is what C2 keeps in 16 registers without spilling (9 accumulators + 3 B +
@@ -632,117 +712,25 @@ public final class GemmBlocked {
         store(C, cOff + 2 * ldc, c20, c21, c22, add);
     }
 
-    /**
-     * AVX-512's tile: 6 x 4 vectors, 24 accumulators + 4 B + a broadcast in the 32 registers. On L1 data (scratch
-     * harness, one Zen 5 core, peak 274 GFLOP/s) it ran at 268-272 GFLOP/s, the 3 x 3 tile at 237-246 and 8 x 3 at
-     * 202. C starts in the accumulators instead of being added at the end: a store helper taking vectors is not
-     * inlined into a method this large (C2's node-count cutoff), and the boxed vectors then cost 20x.
-     */
-    private static void kernel6x4(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
-        int r0 = cOff, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
-        FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
-        if (add) {
-            c00 = FloatVector.fromArray(S, C, r0); c01 = FloatVector.fromArray(S, C, r0 + V);
-            c02 = FloatVector.fromArray(S, C, r0 + 2 * V); c03 = FloatVector.fromArray(S, C, r0 + 3 * V);
-            c10 = FloatVector.fromArray(S, C, r1); c11 = FloatVector.fromArray(S, C, r1 + V);
-            c12 = FloatVector.fromArray(S, C, r1 + 2 * V); c13 = FloatVector.fromArray(S, C, r1 + 3 * V);
-            c20 = FloatVector.fromArray(S, C, r2); c21 = FloatVector.fromArray(S, C, r2 + V);
-            c22 = FloatVector.fromArray(S, C, r2 + 2 * V); c23 = FloatVector.fromArray(S, C, r2 + 3 * V);
-            c30 = FloatVector.fromArray(S, C, r3); c31 = FloatVector.fromArray(S, C, r3 + V);
-            c32 = FloatVector.fromArray(S, C, r3 + 2 * V); c33 = FloatVector.fromArray(S, C, r3 + 3 * V);
-            c40 = FloatVector.fromArray(S, C, r4); c41 = FloatVector.fromArray(S, C, r4 + V);
-            c42 = FloatVector.fromArray(S, C, r4 + 2 * V); c43 = FloatVector.fromArray(S, C, r4 + 3 * V);
-            c50 = FloatVector.fromArray(S, C, r5); c51 = FloatVector.fromArray(S, C, r5 + V);
-            c52 = FloatVector.fromArray(S, C, r5 + 2 * V); c53 = FloatVector.fromArray(S, C, r5 + 3 * V);
-        } else {
-            c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = c20 = c21 = c22 = c23 = FloatVector.zero(S);
-            c30 = c31 = c32 = c33 = c40 = c41 = c42 = c43 = c50 = c51 = c52 = c53 = FloatVector.zero(S);
-        }
-        for (int p = 0; p < kcb; p++) {
-            int ao = aOff + p * 6, bo = bOff + p * 4 * V;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
-                    b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
-            FloatVector a = FloatVector.broadcast(S, ap[ao]);
-            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
-            a = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
-            a = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
-            a = FloatVector.broadcast(S, ap[ao + 3]);
-            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32); c33 = a.fma(b3, c33);
-            a = FloatVector.broadcast(S, ap[ao + 4]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41); c42 = a.fma(b2, c42); c43 = a.fma(b3, c43);
-            a = FloatVector.broadcast(S, ap[ao + 5]);
-            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52); c53 = a.fma(b3, c53);
-        }
-        c00.intoArray(C, r0); c01.intoArray(C, r0 + V); c02.intoArray(C, r0 + 2 * V); c03.intoArray(C, r0 + 3 * V);
-        c10.intoArray(C, r1); c11.intoArray(C, r1 + V); c12.intoArray(C, r1 + 2 * V); c13.intoArray(C, r1 + 3 * V);
-        c20.intoArray(C, r2); c21.intoArray(C, r2 + V); c22.intoArray(C, r2 + 2 * V); c23.intoArray(C, r2 + 3 * V);
-        c30.intoArray(C, r3); c31.intoArray(C, r3 + V); c32.intoArray(C, r3 + 2 * V); c33.intoArray(C, r3 + 3 * V);
-        c40.intoArray(C, r4); c41.intoArray(C, r4 + V); c42.intoArray(C, r4 + 2 * V); c43.intoArray(C, r4 + 3 * V);
-        c50.intoArray(C, r5); c51.intoArray(C, r5 + V); c52.intoArray(C, r5 + 2 * V); c53.intoArray(C, r5 + 3 * V);
-    }
 
-    /**
-     * The 6 x 4 tile's ragged right edge, into edge (row stride NR): the first one (oneVector) or two vectors of its
-     * columns only, so a last panel of a few columns does not cost a full tile. Layer4's conv GEMM at batch 8 has N =
-     * 392 = 6 x 64 + 8: with the full tile one panel in seven computed 56 dropped columns.
-     */
-    private static void narrowKernel(boolean oneVector, int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
-        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00;
-        FloatVector c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00;
-        if (oneVector) {
-            for (int p = 0; p < kcb; p++) {
-                int ao = aOff + p * 6;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
-                c00 = FloatVector.broadcast(S, ap[ao]).fma(b0, c00);
-                c10 = FloatVector.broadcast(S, ap[ao + 1]).fma(b0, c10);
-                c20 = FloatVector.broadcast(S, ap[ao + 2]).fma(b0, c20);
-                c30 = FloatVector.broadcast(S, ap[ao + 3]).fma(b0, c30);
-                c40 = FloatVector.broadcast(S, ap[ao + 4]).fma(b0, c40);
-                c50 = FloatVector.broadcast(S, ap[ao + 5]).fma(b0, c50);
-            }
-        } else {
-            for (int p = 0; p < kcb; p++) {
-                int ao = aOff + p * 6, bo = bOff + p * NR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V);
-                FloatVector a = FloatVector.broadcast(S, ap[ao]);
-                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, ap[ao + 1]);
-                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, ap[ao + 2]);
-                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, ap[ao + 3]);
-                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, ap[ao + 4]);
-                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, ap[ao + 5]);
-                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-            }
-        }
-        c00.intoArray(edge, 0); c10.intoArray(edge, NR); c20.intoArray(edge, 2 * NR);
-        c30.intoArray(edge, 3 * NR); c40.intoArray(edge, 4 * NR); c50.intoArray(edge, 5 * NR);
-        c01.intoArray(edge, V); c11.intoArray(edge, NR + V); c21.intoArray(edge, 2 * NR + V);
-        c31.intoArray(edge, 3 * NR + V); c41.intoArray(edge, 4 * NR + V); c51.intoArray(edge, 5 * NR + V);
-    }
 
     /**
      * The 6 x 4 tile's ragged bottom edge, into edge (row stride NR): the first three rows of the six-row panel only,
      * half the FMAs of the full tile. 128 and 512 output channels leave a last tile of two rows (M = 6 x 21 + 2).
      */
-    private static void shortKernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
+    private static void shortKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
+        int a1 = a0 + as, a2 = a1 + as;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
         for (int p = 0; p < kcb; p++) {
-            int ao = aOff + p * 6, bo = bOff + p * NR;
+            int bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
                     b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
-            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            FloatVector a = FloatVector.broadcast(S, A[a0 + p]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
-            a = FloatVector.broadcast(S, ap[ao + 1]);
+            a = FloatVector.broadcast(S, A[a1 + p]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
-            a = FloatVector.broadcast(S, ap[ao + 2]);
+            a = FloatVector.broadcast(S, A[a2 + p]);
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
         }
         c00.intoArray(edge, 0); c01.intoArray(edge, V); c02.intoArray(edge, 2 * V); c03.intoArray(edge, 3 * V);
@@ -757,20 +745,21 @@ public final class GemmBlocked {
      * eleven, and computing it as six rows cost 2-3% (bench ConvForwardAB, docs/performance.md). Written out apart
      * from {@link #shortKernel}: one kernel for both, its fourth row under a flag, ran 12-15% slower.
      */
-    private static void fourKernel(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] edge) {
+    private static void fourKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
+        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         for (int p = 0; p < kcb; p++) {
-            int ao = aOff + p * 6, bo = bOff + p * NR;
+            int bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
                     b2 = FloatVector.fromArray(S, bp, bo + 2 * V), b3 = FloatVector.fromArray(S, bp, bo + 3 * V);
-            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            FloatVector a = FloatVector.broadcast(S, A[a0 + p]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
-            a = FloatVector.broadcast(S, ap[ao + 1]);
+            a = FloatVector.broadcast(S, A[a1 + p]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
-            a = FloatVector.broadcast(S, ap[ao + 2]);
+            a = FloatVector.broadcast(S, A[a2 + p]);
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22); c23 = a.fma(b3, c23);
-            a = FloatVector.broadcast(S, ap[ao + 3]);
+            a = FloatVector.broadcast(S, A[a3 + p]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31); c32 = a.fma(b2, c32); c33 = a.fma(b3, c33);
         }
         c00.intoArray(edge, 0); c01.intoArray(edge, V); c02.intoArray(edge, 2 * V); c03.intoArray(edge, 3 * V);

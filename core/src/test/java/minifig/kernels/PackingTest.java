@@ -60,16 +60,6 @@ class PackingTest extends KernelTestBase {
     }
 
     @Test
-    void interleave6EqualsScalar() {
-        interleaveEqualsReference(6, GemmBlocked::interleave6, (A, r0, lda, kcb, ap, dst) -> GemmBlocked.interleaveScalar(6, A, r0, lda, kcb, ap, dst), 13);
-    }
-
-    @Test
-    void interleave6PutsRowIAtSlotI() {
-        interleavePutsRowIAtSlotI(6, GemmBlocked::interleave6, 37, 41);
-    }
-
-    @Test
     void transposePanelEqualsScalar() {
         Random r = new Random(12);
         int nr = GemmBlocked.NR;
