@@ -140,9 +140,11 @@ public final class GemmBlocked {
     /**
      * op(A)[M, K] packed once into this kernel's MR-row panels, for a product repeated with one A and many
      * Bs: a convolution's weight over the images (or image groups) of a batch, which would otherwise be
-     * re-packed by every GEMM (and, per GEMM, once per NC-column block). Layout: k block pc (a multiple of
-     * kc) starts at pc * roundUp(M, MR) and holds {@link #packA}'s panels of all M rows, so the block of any
-     * row range starting at a multiple of MR is a contiguous slice. Read-only once built; threads share it.
+     * re-packed by every GEMM (and, per GEMM, once per NC-column block) when the kernel packs A: with AVX2, or a
+     * transposed A (with AVX-512 an A stored [M, K] is read in place, and this copies it into k blocks). Layout: k
+     * block pc (a multiple of kc) starts at pc * roundUp(M, MR) and holds {@link #packA}'s panels of all M rows, so
+     * the block of any row range starting at a multiple of MR is a contiguous slice. Read-only once built; threads
+     * share it.
      */
     public static final class PackedA {
         final float[] panels;
