@@ -573,14 +573,45 @@ public final class GemmBlocked {
         }
     }
 
-    /**
-     * The micro-kernel: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p ap[p, 0:MR] x bp[p, 0:NR]. Per k
-     * step: NV vector loads of B, MR broadcasts of A, MR x NV independent FMAs into register accumulators. The
-     * tile is fixed by the vector width (a constant, so C2 keeps one branch); indices are computed from p in a
-     * counted loop so C2 removes the bounds checks.
-     */
+    // The micro-kernels: C[MR, NR] at cOff (row stride ldc) = (add ? C : 0) + sum_p A[0:MR, p] x bp[p, 0:NR]. Per k
+    // step: NV vector loads of B, MR broadcasts of A, MR x NV independent FMAs into register accumulators. The tile is
+    // fixed by the vector width (a constant, so C2 keeps one branch); indices are computed from p in a counted loop so
+    // C2 removes the bounds checks.
+
     /** Whether {@link #block} reads an unpacked A in place (AVX-512's 6 x 4 tile; AVX2's 3 x 3 tile packs A). */
     static final boolean DIRECT_A = MR == 6;
+
+    /**
+     * AVX2's tile: 3 x 3 vectors is what C2 keeps in 16 registers without spilling (9 accumulators + 3 B +
+     * broadcasts); a 6 x 2 tile spills an accumulator to the stack every k step and runs at half speed, and
+     * unrolling the k loop by hand makes C2 spill too (docs/gemm.md).
+     */
+    private static void kernel3x3(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        for (int p = 0; p < kcb; p++) {
+            int ao = aOff + p * 3, bo = bOff + p * 3 * V;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * V);
+            FloatVector a = FloatVector.broadcast(S, ap[ao]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            c22 = a.fma(b2, c22);
+        }
+        store(C, cOff, c00, c01, c02, add);
+        store(C, cOff + ldc, c10, c11, c12, add);
+        store(C, cOff + 2 * ldc, c20, c21, c22, add);
+    }
 
     /**
      * AVX-512's tile: 6 x 4 vectors, 24 accumulators + 4 B + a broadcast in the 32 registers. On L1 data (scratch
@@ -680,41 +711,6 @@ public final class GemmBlocked {
         c01.intoArray(edge, V); c11.intoArray(edge, NR + V); c21.intoArray(edge, 2 * NR + V);
         c31.intoArray(edge, 3 * NR + V); c41.intoArray(edge, 4 * NR + V); c51.intoArray(edge, 5 * NR + V);
     }
-
-
-    /**
-     * AVX2's tile: 3 x 3 vectors is what C2 keeps in 16 registers without spilling (9 accumulators + 3 B +
-     * broadcasts); a 6 x 2 tile spills an accumulator to the stack every k step and runs at half speed, and
-     * unrolling the k loop by hand makes C2 spill too (docs/gemm.md).
-     */
-    private static void kernel3x3(int kcb, float[] ap, int aOff, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        for (int p = 0; p < kcb; p++) {
-            int ao = aOff + p * 3, bo = bOff + p * 3 * V;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + V);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bo + 2 * V);
-            FloatVector a = FloatVector.broadcast(S, ap[ao]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            c02 = a.fma(b2, c02);
-            a = FloatVector.broadcast(S, ap[ao + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            c12 = a.fma(b2, c12);
-            a = FloatVector.broadcast(S, ap[ao + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            c22 = a.fma(b2, c22);
-        }
-        store(C, cOff, c00, c01, c02, add);
-        store(C, cOff + ldc, c10, c11, c12, add);
-        store(C, cOff + 2 * ldc, c20, c21, c22, add);
-    }
-
-
 
     /**
      * The 6 x 4 tile's ragged bottom edge, into edge (row stride NR): the first three rows of the six-row panel only,
