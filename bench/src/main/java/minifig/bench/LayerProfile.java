@@ -28,7 +28,7 @@ import minifig.tensor.Tensor;
  * two-thread time) shows which layers gain from the second thread and which do not.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.LayerProfile
- * [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}. With {@code --conv-parts} only the convs
+ * [--net resnet18|custom] [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}. With {@code --conv-parts} only the convs
  * are timed, each split into its forward, its weight gradient (dW, db) and its input gradient (dX); with
  * {@code --eval} each layer runs an eval-mode forward only (inference).
  */
@@ -43,6 +43,7 @@ public final class LayerProfile {
     public static void main(String[] args) {
         int batch = 32, rounds = 5;
         boolean parts = false, eval = false;
+        String net = "resnet18";
         int[] threads = {1, 2};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -50,12 +51,17 @@ public final class LayerProfile {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--conv-parts" -> parts = true;
                 case "--eval" -> eval = true;
+                case "--net" -> net = args[++i];
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected --batch N, --rounds R, --threads 1,2, --conv-parts, --eval)");
+                        + " (expected --net resnet18|custom, --batch N, --rounds R, --threads 1,2, --conv-parts, --eval)");
             }
         }
-        List<Row> rows = resnet18(batch);
+        List<Row> rows = switch (net) {
+            case "resnet18" -> resnet18(batch);
+            case "custom" -> custom(batch);
+            default -> throw new IllegalArgumentException("unknown --net " + net + " (expected resnet18 or custom)");
+        };
         if (parts) rows = convParts(rows);
         Random r = new Random(1);
         List<Runnable> prepare = new ArrayList<>(), timed = new ArrayList<>();
@@ -93,8 +99,8 @@ public final class LayerProfile {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "ResNet-18 %s, batch %d, %s per layer, %d rounds (best / median ms)%n",
-                eval ? "inference" : "training step", batch, eval ? "eval-mode forward" : "forward + backward", rounds);
+        System.out.printf(Locale.ROOT, "%s %s, batch %d, %s per layer, %d rounds (best / median ms)%n",
+                net.equals("custom") ? "Custom net" : "ResNet-18", eval ? "inference" : "training step", batch, eval ? "eval-mode forward" : "forward + backward", rounds);
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-34s %3s", "layer (input)", "x"));
         for (int t : threads) head.append(String.format(Locale.ROOT, " %17s", t + "t best / median"));
         head.append(String.format(Locale.ROOT, " %14s", threads[0] + "t/" + threads[threads.length - 1] + "t best/med"));
@@ -144,6 +150,36 @@ public final class LayerProfile {
             }, row.inShape(), "bwd"));
         }
         return out;
+    }
+
+    /**
+     * The custom net's distinct layers at {@code N} images of 64x64 (NetCase's custom cases), with how often each occurs:
+     * conv1, then conv2's five uses at 64, 32, 32, 16, 16 with a ReLU after each, two 2x2 max pools, the global pool
+     * and the two linear layers (minifig.models.CustomNet).
+     */
+    private static List<Row> custom(int N) {
+        List<Row> rows = new ArrayList<>();
+        Random rng = new Random(7);
+        int W = minifig.models.CustomNet.WIDTH;
+        rows.add(new Row("conv1 3->" + W + " 3x3 @64", 1, () -> {
+            Conv2d c = new Conv2d(3, W, 3, 1, 1, true, rng);
+            c.setNeedsInputGrad(false);          // as in training: nobody needs the image's gradient
+            return c;
+        }, new int[] {N, 3, 64, 64}));
+        int[][] uses = {{64, 2}, {32, 2}, {16, 2}};      // map size, uses of conv2 (and ReLUs) after conv1's ReLU
+        rows.add(new Row("relu " + W + " @64", 1, ReLU::new, new int[] {N, W, 64, 64}));
+        rows.add(new Row("conv2 " + W + "->" + W + " 3x3 @64", 1, () -> new Conv2d(W, W, 3, 1, 1, true, rng), new int[] {N, W, 64, 64}));
+        for (int[] u : uses) {
+            int S = u[0];
+            if (S < 64) rows.add(new Row("conv2 " + W + "->" + W + " 3x3 @" + S, u[1],
+                    () -> new Conv2d(W, W, 3, 1, 1, true, rng), new int[] {N, W, S, S}));
+            rows.add(new Row("relu " + W + " @" + S, S == 64 ? 1 : u[1], ReLU::new, new int[] {N, W, S, S}));
+            if (S > 16) rows.add(new Row("maxpool 2x2 " + W + " @" + S, 1, () -> new MaxPool2d(2, 2, 0), new int[] {N, W, S, S}));
+        }
+        rows.add(new Row("global avg pool " + W + " @16", 1, GlobalAvgPool2d::new, new int[] {N, W, 16, 16}));
+        rows.add(new Row("fc1 " + W + "->" + W + " + relu", 1, () -> new Sequential(new Linear(W, W, true, rng), new ReLU()), new int[] {N, W}));
+        rows.add(new Row("fc2 " + W + "->36", 1, () -> new Linear(W, 36, true, rng), new int[] {N, W}));
+        return rows;
     }
 
     /** ResNet-18's distinct layers at {@code N} images of 224x224, with how often each occurs. */
