@@ -323,7 +323,7 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether {@link #convolve} runs through {@link Winograd} F(2x2, 3x3): a 3x3, stride-1, padding-1 conv with at
-     * least {@link #winogradMinPixels} output pixels per image (ResNet's layer1-layer3); or at least
+     * least {@link #winogradMinChannels} in-channels and {@link #winogradMinPixels} output pixels per image (ResNet's layer1-layer3); or at least
      * {@link #winogradWideMinPixels} with at least {@link #winogradWideMinChannels} in- and out-channels (layer4's
      * 512 x 512 on 7x7 maps); or, in training (the forward and the dX), with at least
      * {@link #winogradTrainingMinPixels} output pixels over the batch. Measured per conv against the other paths,
@@ -335,11 +335,20 @@ public final class Conv2d implements Layer {
      * depend on its batch anyway.
      */
     static boolean winograd(int K, int stride, int pad, int N, int OHW, int C, int O, boolean training) {
-        return Winograd.applies(K, stride, pad)
+        return Winograd.applies(K, stride, pad) && C >= winogradMinChannels
                 && (OHW >= winogradMinPixels
                         || OHW >= winogradWideMinPixels && C >= winogradWideMinChannels && O >= winogradWideMinChannels
                         || training && (long) N * OHW >= winogradTrainingMinPixels);
     }
+
+    /**
+     * In-channels from which {@link #winograd} and {@link #winogradWeightGrad} apply at all; package-private for tests.
+     * With few input channels the im2col GEMM is short (C*9 deep) while Winograd's output transform and dW's input
+     * transform still cost as much per output channel: the custom net's first conv (3 -> 64 on 64x64, batch 32) ran
+     * its forward in 9.4 ms through Winograd and 3.9 through im2col, its dW in 33.5 and 10.4; with 16 channels im2col
+     * was still 1.1-1.2x faster, with 32 Winograd 1.25x (forward + dW, docs/performance.md).
+     */
+    static int winogradMinChannels = 32;
 
     /** Output pixels per image from which {@link #winograd} applies to convs of many channels; package-private for tests. */
     static int winogradWideMinPixels = 49;
@@ -355,12 +364,12 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether backward takes dW through {@link Winograd#weightGrad}: a 3x3, stride-1, padding-1 conv with at least
-     * {@link #winogradWeightGradMinPixels} output pixels over the batch (dW is a sum over the batch, so the batch
+     * {@link #winogradMinChannels} in-channels and {@link #winogradWeightGradMinPixels} output pixels over the batch (dW is a sum over the batch, so the batch
      * may decide). Measured per conv in one process (docs/performance.md): layer2-layer4's dW 1.3-2.2x faster than
      * from col or from the padded image, layer1's 1.0-1.1x, at batch 8 and 32, one and two threads.
      */
-    static boolean winogradWeightGrad(int K, int stride, int pad, int N, int OHW) {
-        return Winograd.applies(K, stride, pad) && (long) N * OHW >= winogradWeightGradMinPixels;
+    static boolean winogradWeightGrad(int K, int stride, int pad, int N, int OHW, int C) {
+        return Winograd.applies(K, stride, pad) && C >= winogradMinChannels && (long) N * OHW >= winogradWeightGradMinPixels;
     }
 
     /** Output pixels over the batch from which {@link #winogradWeightGrad} applies; package-private for tests. */
@@ -446,7 +455,7 @@ public final class Conv2d implements Layer {
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
         // A 3x3/1 conv takes dW through Winograd where it pays; other convs on a large map from the padded (phase)
         // image directly (ConvWeightGrad); the rest from col.
-        boolean dwWinograd = !weight.frozen && winogradAllowed && winogradWeightGrad(kernel, stride, padding, N, OHW);
+        boolean dwWinograd = !weight.frozen && winogradAllowed && winogradWeightGrad(kernel, stride, padding, N, OHW, C);
         if (dwWinograd) Winograd.weightGrad(x.data, dOut.data, N, C, H, W, O, weight.grad.data);
         boolean dwShifted = !weight.frozen && !dwWinograd && dwFromPaddedImage
                 && shiftedWeightGrad(kernel, stride, padding, OHW);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class Conv2dGroupTest {
     private final int saved = Conv2d.groupColumns, savedShifted = Conv2d.shiftedMinPixels, savedDx = Conv2d.dxPerImageMinPixels,
             savedWinograd = Conv2d.winogradMinPixels, savedWinogradTraining = Conv2d.winogradTrainingMinPixels,
-            savedWinogradDW = Conv2d.winogradWeightGradMinPixels;
+            savedWinogradDW = Conv2d.winogradWeightGradMinPixels, savedWinogradChannels = Conv2d.winogradMinChannels;
 
     @AfterEach
     void restore() {
@@ -30,6 +30,7 @@ class Conv2dGroupTest {
         Conv2d.winogradMinPixels = savedWinograd;
         Conv2d.winogradTrainingMinPixels = savedWinogradTraining;
         Conv2d.winogradWeightGradMinPixels = savedWinogradDW;
+        Conv2d.winogradMinChannels = savedWinogradChannels;
     }
 
     private static Tensor random(Random r, int... shape) {
@@ -240,12 +241,19 @@ class Conv2dGroupTest {
             assertFalse(Conv2d.winograd(3, 2, 1, 32, 28 * 28, 128, 128, training));  // strided
             assertFalse(Conv2d.winograd(1, 1, 0, 32, 56 * 56, 64, 64, training));   // pointwise
             assertFalse(Conv2d.winograd(5, 1, 2, 32, 56 * 56, 64, 64, training));    // 5x5
+            assertFalse(Conv2d.winograd(3, 1, 1, 32, 64 * 64, 3, 64, training));     // the custom net's conv1: 3 channels in
+            assertFalse(Conv2d.winograd(3, 1, 1, 32, 64 * 64, 16, 64, training));    // 16
+            assertTrue(Conv2d.winograd(3, 1, 1, 32, 64 * 64, 32, 64, training));     // 32
+            assertTrue(Conv2d.winograd(3, 1, 1, 32, 64 * 64, 64, 64, training));     // its conv2
         }
-        assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, 8, 7 * 7));          // dW: layer4 from batch 8
-        assertFalse(Conv2d.winogradWeightGrad(3, 1, 1, 4, 7 * 7));
-        assertFalse(Conv2d.winogradWeightGrad(3, 2, 1, 32, 28 * 28));
+        assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, 8, 7 * 7, 512));     // dW: layer4 from batch 8
+        assertFalse(Conv2d.winogradWeightGrad(3, 1, 1, 4, 7 * 7, 512));
+        assertFalse(Conv2d.winogradWeightGrad(3, 2, 1, 32, 28 * 28, 128));
+        assertFalse(Conv2d.winogradWeightGrad(3, 1, 1, 32, 64 * 64, 3));   // the custom net's conv1
+        assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, 32, 64 * 64, 64));   // its conv2
         Conv2d.winogradMinPixels = 1;
         Conv2d.winogradWeightGradMinPixels = 1;
+        Conv2d.winogradMinChannels = 1;                                     // Winograd on the few channels below
         for (int shifted : new int[] {784, 1}) {
             Conv2d.shiftedMinPixels = shifted;
             for (int[] cfg : new int[][] {{3, 5, 7, 6}, {2, 4, 6, 3}, {4, 3, 1, 2}})      // {N, C, H, O}
@@ -259,6 +267,7 @@ class Conv2dGroupTest {
      */
     @Test
     void winogradOutputOfAnImageDoesNotDependOnItsBatch() {
+        Conv2d.winogradMinChannels = 1;          // the first case has 5 channels
         Random r = new Random(5);
         // {C, O, H, W, N}
         for (int[] c : new int[][] {{5, 6, 15, 14, 5}, {256, 256, 7, 7, 3}}) {
@@ -318,6 +327,9 @@ class Conv2dGroupTest {
         Conv2d conv = new Conv2d(cfg[1], cfg[3], 3, 1, 1, true, r);
         Tensor x = random(r, cfg[0], cfg[1], cfg[2], cfg[2] + 1);
         Tensor dy = random(r, cfg[0], cfg[3], cfg[2], cfg[2] + 1);
+        int OHW = cfg[2] * (cfg[2] + 1);
+        assertTrue(Conv2d.winograd(3, 1, 1, cfg[0], OHW, cfg[1], cfg[3], true), "winograd applies to " + java.util.Arrays.toString(cfg));
+        assertTrue(Conv2d.winogradWeightGrad(3, 1, 1, cfg[0], OHW, cfg[1]), "winograd dW applies to " + java.util.Arrays.toString(cfg));
         Tensor[][] got = new Tensor[2][];
         for (int on = 0; on < 2; on++) {
             conv.setWinograd(on == 1);
