@@ -309,11 +309,14 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether backward takes dW from the padded (phase) image ({@link ConvWeightGrad}) instead of from col: a
-     * large enough map, not pointwise. Unlike the forward this includes the strided 1x1 downsamples, whose dW
-     * otherwise packs a transposed col (1.16x-1.20x faster this way).
+     * large enough map, not pointwise, and either stride 1 or a 1x1 kernel. Unlike the forward this includes the
+     * strided 1x1 downsamples, whose dW otherwise packs a transposed col (1.16x-1.20x faster this way; at batch 8
+     * still 2.8x, at batch 32 now 0.68x). A strided conv with a larger kernel (the stem's 7x7/2, layer2's 3x3/2)
+     * takes dW from col since the GEMM reads dY in place: 1.45-1.64x faster for the stem and 1.6-2.0x for the 3x3/2 at
+     * batch 8 and 32, one and two threads (docs/performance.md).
      */
     static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW) {
-        return largeMap(K, stride, pad, OHW);
+        return largeMap(K, stride, pad, OHW) && (stride == 1 || K == 1);
     }
 
     /** Not pointwise (that reads x itself) and at least {@link #shiftedMinPixels} output pixels per image. */

@@ -360,7 +360,9 @@ class Conv2dGroupTest {
         assertTrue(Conv2d.shiftedPanels(3, 2, 1, 28 * 28));    // layer2's strided first conv
         assertFalse(Conv2d.shiftedPanels(1, 2, 0, 28 * 28));   // its 1x1/2 downsample: implicit (a plain subsample)...
         assertTrue(Conv2d.shiftedWeightGrad(1, 2, 0, 28 * 28)); // ...but dW from the phase image
-        assertTrue(Conv2d.shiftedWeightGrad(7, 2, 3, 112 * 112));
+        assertFalse(Conv2d.shiftedWeightGrad(7, 2, 3, 112 * 112));  // the stem's dW from col (the GEMM reads dY in place)
+        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 28 * 28));    // layer2's 3x3/2 too
+        assertTrue(Conv2d.shiftedWeightGrad(3, 1, 1, 64 * 64));     // stride 1 (the custom net's conv1) from the padded image
         assertFalse(Conv2d.shiftedPanels(3, 2, 1, 14 * 14));   // layer3's: grouped implicit
         assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 14 * 14));
         assertFalse(Conv2d.shiftedPanels(1, 1, 0, 56 * 56));   // pointwise reads x itself
