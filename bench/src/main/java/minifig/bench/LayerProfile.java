@@ -166,14 +166,12 @@ public final class LayerProfile {
             c.setNeedsInputGrad(false);          // as in training: nobody needs the image's gradient
             return c;
         }, new int[] {N, 3, 64, 64}));
-        int[][] uses = {{64, 2}, {32, 2}, {16, 2}};      // map size, uses of conv2 (and ReLUs) after conv1's ReLU
-        rows.add(new Row("relu " + W + " @64", 1, ReLU::new, new int[] {N, W, 64, 64}));
-        rows.add(new Row("conv2 " + W + "->" + W + " 3x3 @64", 1, () -> new Conv2d(W, W, 3, 1, 1, true, rng), new int[] {N, W, 64, 64}));
-        for (int[] u : uses) {
+        rows.add(new Row("relu " + W + " @64", 1, ReLU::new, new int[] {N, W, 64, 64}));      // conv1's
+        for (int[] u : new int[][] {{64, 1}, {32, 2}, {16, 2}}) {        // map size, uses of conv2 there
             int S = u[0];
-            if (S < 64) rows.add(new Row("conv2 " + W + "->" + W + " 3x3 @" + S, u[1],
+            rows.add(new Row("conv2 " + W + "->" + W + " 3x3 @" + S, u[1],
                     () -> new Conv2d(W, W, 3, 1, 1, true, rng), new int[] {N, W, S, S}));
-            rows.add(new Row("relu " + W + " @" + S, S == 64 ? 1 : u[1], ReLU::new, new int[] {N, W, S, S}));
+            rows.add(new Row("relu " + W + " @" + S, u[1], ReLU::new, new int[] {N, W, S, S}));
             if (S > 16) rows.add(new Row("maxpool 2x2 " + W + " @" + S, 1, () -> new MaxPool2d(2, 2, 0), new int[] {N, W, S, S}));
         }
         rows.add(new Row("global avg pool " + W + " @16", 1, GlobalAvgPool2d::new, new int[] {N, W, 16, 16}));
