@@ -78,6 +78,13 @@ class Engine:
         self.p.wait()
 
 
+def timed_step(label, engine, case, batch, threads):
+    """One request to an engine (its fastest of reps_for steps), logged as a progress line; returns seconds per step."""
+    sec = engine.time(case, batch, threads, reps_for(case, batch))
+    print(f"{label} {engine.name:8} {case:18} b{batch:<3} t{threads}  {sec:8.3f} s  {batch / sec:7.2f} img/s", flush=True)
+    return sec
+
+
 def reps_for(case, batch):
     """Repetitions per round: enough that a round of a fast case is not one timer tick."""
     return 3 if (batch <= 8 and "train" not in case and "resnet50" not in case) or case.startswith("custom") else 1
@@ -144,19 +151,15 @@ def main():
         for p in range(a.solo_warmup):
             for case, batch in cases:
                 for t in a.threads:
-                    sec = e.time(case, batch, t, reps_for(case, batch))
-                    print(f"solo {p} {e.name:8} {case:18} b{batch:<3} t{t}  {sec:8.3f} s  {batch / sec:7.2f} img/s",
-                          flush=True)
+                    timed_step(f"solo {p}", e, case, batch, t)
     for r in range(a.rounds + a.warmup):   # the first rounds warm up (JIT, allocation of workspaces), not reported
         for case, batch in cases:
             for t in a.threads:
                 order = engines if (r + len(times)) % 2 == 0 else engines[::-1]
                 for e in order:
-                    sec = e.time(case, batch, t, reps_for(case, batch))
+                    sec = timed_step(f"round {r}", e, case, batch, t)
                     if r >= a.warmup:
                         times.setdefault((e.name, case, batch, t), []).append(sec)
-                    print(f"round {r} {e.name:8} {case:18} b{batch:<3} t{t}  {sec:8.3f} s  {batch / sec:7.2f} img/s",
-                          flush=True)
     for e in engines:
         e.close()
 
