@@ -254,10 +254,11 @@ public final class GemmBlocked {
         float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         InPlace direct = B instanceof InPlace d ? d : null;
-        // A stored [M, K] is read where it lies by the full-height tiles (six rows, lda apart, one float of each per k
-        // step): only a last panel of fewer than MR rows is packed. Packing all of A cost a one-call GEMM 2-5% of its
-        // time (512 x 392 x 4608: A is 2.4M floats, each used by only 392 columns).
-        boolean directA = DIRECT_A && packed == null && !transA;
+        // With AVX-512's 6 x 4 tile an A stored [M, K] is read where it lies by the full-height tiles (six rows, lda
+        // apart, one float of each per k step): only a last panel of fewer than MR rows is packed. Packing all of A
+        // cost a one-call GEMM 2-5% of its time (512 x 392 x 4608: A is 2.4M floats, each used by only 392 columns).
+        // AVX2's 3 x 3 tile reads interleaved panels and packs A.
+        boolean directA = MR == 6 && packed == null && !transA;
         for (int jc = n0; jc < n1; jc += nc) {
             int ncb = Math.min(nc, n1 - jc), ncPadded = roundUp(ncb, NR);
             // All of K at once: B[0:K, jc:jc+ncb] is packed once and reused by every row block below. With a
@@ -577,9 +578,6 @@ public final class GemmBlocked {
     // step: NV vector loads of B, MR broadcasts of A, MR x NV independent FMAs into register accumulators. The tile is
     // fixed by the vector width (a constant, so C2 keeps one branch); indices are computed from p in a counted loop so
     // C2 removes the bounds checks.
-
-    /** Whether {@link #block} reads an unpacked A in place (AVX-512's 6 x 4 tile; AVX2's 3 x 3 tile packs A). */
-    static final boolean DIRECT_A = MR == 6;
 
     /**
      * AVX2's tile: 3 x 3 vectors is what C2 keeps in 16 registers without spilling (9 accumulators + 3 B +
