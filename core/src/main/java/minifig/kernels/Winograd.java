@@ -488,9 +488,9 @@ public final class Winograd {
                 if (r + reach <= dy.length) {
                     // Columns 2tx and 2tx + 1 of L tiles at once: the even and odd lanes of two vectors, as the input
                     // transform splits its rows (with a scalar loop here, transformGradient was 4.9% of a two-thread
-                    // resnet18 b32 step's JFR samples). Lanes
-                    // past tw spill into the next row of the same plane (written after) or the plane's slack of L;
-                    // an odd width's last odd column (2tx + 1 = W) reads the next row and is zeroed.
+                    // resnet18 b32 step's JFR samples). Lanes past tw spill into the next row of the same plane
+                    // (written after) or the plane's slack of L; an odd width's last odd column (2tx + 1 = W) reads
+                    // the next row and is zeroed.
                     for (int tx = 0; tx < tw; tx += L) {
                         FloatVector lo = FloatVector.fromArray(S, dy, r + 2 * tx), hi = FloatVector.fromArray(S, dy, r + 2 * tx + L);
                         Lanes.evens(lo, hi).intoArray(q, q0 + tx);
