@@ -81,16 +81,44 @@ public final class Winograd {
     /** The forward from U: as 16 packed GEMM operands a when not null, else as u [16, O, C] (packed per product). */
     private static void forward(float[] u, GemmBlocked.PackedA[] a, int O, float[] x, int N, int C, int H, int W,
                                 float[] y, int yOff, Epilogue epi) {
-        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
-        int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
-        float[][] b = BUFFERS.get();
+        int perImage = ((H + 1) / 2) * ((W + 1) / 2);
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
             forwardInChunks(a != null ? a : pack(u, O, C), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
+        // The images in SLOTS fixed ranges of at least forwardSlotMinTiles tiles each, each range whole on one thread
+        // (as weightGrad's slots): layer4's forward at batch 32 took 23.1 ms at one thread and 12.4-12.7 at two this
+        // way, against 26.7-27.1 and 14.0-14.1 with the batch in one group of 16 shared GEMMs (docs/performance.md).
+        // Each output element is the same sum either way, so the bits do not depend on the slots or the threads.
+        int slots = N >= SLOTS && (long) N * perImage >= (long) SLOTS * forwardSlotMinTiles ? SLOTS : 1;
+        int G = Math.max(1, Math.min((N + slots - 1) / slots, maxTiles / perImage));
+        if (slots == 1) {
+            forwardGroups(u, a, O, x, 0, N, G, C, H, W, y, yOff, epi);
+            return;
+        }
+        Parallel.forEachItem(slots, (lo, hi) -> {
+            for (int s = lo; s < hi; s++) forwardGroups(u, a, O, x, s * N / slots, (s + 1) * N / slots, G, C, H, W, y, yOff, epi);
+        });
+    }
+
+    /**
+     * Tiles (GEMM columns) per image slot of the forward, at least; package-private for tests. With fewer, each slot
+     * re-reads all of U for narrow products: at batch 8, slots of two images (32 columns on layer4, 98 on layer3)
+     * made resnet18's eval forward 0.93-0.95x as fast at two threads (`compare.py --ab`, three runs).
+     */
+    static int forwardSlotMinTiles = 128;
+
+    /**
+     * y for images [n0, n1) of x, in groups of G images: per group V, the 16 GEMMs M[ξ] = U[ξ] V[ξ] and Y = Aᵀ M A.
+     * Its phases split over the threads when called outside a parallel region.
+     */
+    private static void forwardGroups(float[] u, GemmBlocked.PackedA[] a, int O, float[] x, int n0, int n1, int G,
+                                      int C, int H, int W, float[] y, int yOff, Epilogue epi) {
+        int tw = (W + 1) / 2, perImage = ((H + 1) / 2) * tw, Tmax = G * perImage;
+        float[][] b = BUFFERS.get();
         float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), m = buffer(b, 1, 16 * runStride(O * Tmax) + L);
-        for (int n0 = 0; n0 < N; n0 += G) {
-            int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, yo = yOff + n0 * O * H * W;
+        for (int g0 = n0; g0 < n1; g0 += G) {
+            int g = Math.min(G, n1 - g0), T = g * perImage, xOff = g0 * C * H * W, yo = yOff + g0 * O * H * W;
             int vs = runStride(C * T), ms = runStride(O * T);
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
             // M[ξ] = U[ξ] [O, C] · V[ξ] [C, T]: whole GEMMs per thread (a GEMM inside a parallel slice runs
@@ -169,8 +197,11 @@ public final class Winograd {
         return (lines | 1) * 16;
     }
 
-    /** Per calling thread: V, M and U (see {@link #forward}), grown to the largest request. */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    /**
+     * Per calling thread: V, M and U (see {@link #forward}; {@link #weightGrad} keeps E in M's place and dU in U's),
+     * and weightGrad's image-slot dUs; grown to the largest request.
+     */
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
 
     private static float[] buffer(float[][] b, int slot, int size) {
         if (b[slot].length < size) b[slot] = new float[size];
@@ -430,18 +461,68 @@ public final class Winograd {
      * and dL/dg = Gᵀ (dL/dU) G; summed over tiles that is again 16 GEMMs, dU[ξ] [O, C] = E[ξ] [O, T] · V[ξ]ᵀ with
      * E = A dY Aᵀ per tile (its 2x2 block of dY, zero past the map), then dW = Gᵀ dU G per kernel: 2.25x fewer
      * multiply-adds than dY · colᵀ. The groups of images add into dU in order and each GEMM runs whole on one
-     * thread, so the result does not depend on the thread count.
+     * thread; on larger maps the batch is cut into {@link #SLOTS} fixed ranges of images, each summed into a dU of its
+     * own by one thread and added in order ({@link #slotMinTiles}). Either way the result does not depend on the
+     * thread count.
      */
     public static void weightGrad(float[] x, float[] dy, int N, int C, int H, int W, int O, float[] dw) {
-        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw;
-        int G = Math.max(1, Math.min(N, maxTiles / perImage)), Tmax = G * perImage;
-        float[][] b = BUFFERS.get();        // the forward's buffers: V, E in M's place, dU in U's
+        int perImage = ((H + 1) / 2) * ((W + 1) / 2), slots = perImage >= slotMinTiles ? Math.min(SLOTS, N) : 1;
+        // images per group: bounded by maxTiles with shared phases, by V's size (slotGroupFloats) in a slot
+        int G = slots == 1 ? Math.max(1, Math.min(N, maxTiles / perImage))
+                : Math.max(1, Math.min((N + slots - 1) / slots, slotGroupFloats / (C * perImage))), OC16 = 16 * O * C;
+        float[] du = buffer(BUFFERS.get(), slots == 1 ? 2 : 3, slots * OC16);
+        if (slots == 1) {
+            gradientGroups(x, dy, 0, N, G, C, H, W, O, du, 0);
+        } else {
+            // Slot s sums its fixed range of images into its own dU, whole on one thread; the slots are added in
+            // order, so the result depends on the shape only, not on the threads.
+            Parallel.forEachItem(slots, (lo, hi) -> {
+                for (int s = lo; s < hi; s++) gradientGroups(x, dy, s * N / slots, (s + 1) * N / slots, G, C, H, W, O, du, s * OC16);
+            });
+            Elementwise.splitItems(16 * O, (long) slots * OC16, (lo, hi) -> {
+                for (int s = 1; s < slots; s++) Elementwise.addTo(du, s * OC16 + lo * C, du, lo * C, (hi - lo) * C);
+            });
+        }
+        Elementwise.splitItems(O, (long) O * C * 16, (lo, hi) -> gradientToKernels(du, lo * C, hi * C, O * C, dw));
+    }
+
+    /**
+     * Tiles per image from which {@link #weightGrad} cuts the batch into image slots (maps of 14 x 14 and up: ResNet's
+     * layer1-layer3); package-private for tests. Each image's V and E (3.2 MB each at layer1) are memory-bound
+     * passes, and with every phase split over the threads they moved between the cores: on two threads layer1's and
+     * layer2's dW ran at 0.92-1.03x of one thread in most processes (1.6x in the others), layer3's at 1.41-1.83x;
+     * with the slots at 1.84-1.98x and 1.62-1.97x. Layer4 (16 tiles, the whole batch of 32 in one group of 16 GEMMs
+     * of 512 x 512 x 512) already ran at 1.9-2.0x and keeps one dU (docs/performance.md).
+     */
+    static int slotMinTiles = 49;
+
+    /**
+     * Floats of one ξ of V (C x tiles) for a slot's group of images: with a slot per thread, two groups' V and E are
+     * live at once, so a group holds as much as layer1's one image (64 x 784, 3.2 MB for all of V). Layer3 in groups
+     * of 8 images (V 6.4 MB) ran its dW at 1.48-1.52x of one thread on two in some processes; in groups of 4,
+     * 1.95-1.97x in each of three (docs/performance.md).
+     */
+    static final int slotGroupFloats = 64 * 784;
+
+    /**
+     * Image slots of {@link #weightGrad} and of the forward's groups: more than two, so two threads still share the
+     * work when one runs slower.
+     */
+    private static final int SLOTS = 4;
+
+    /**
+     * du[duOff + ξ*O*C ..] (the [16, O, C] dU) = the sum over images [n0, n1) of their E[ξ] · V[ξ]ᵀ, in groups of G
+     * images, in order. Its phases split over the threads when called outside a parallel region.
+     */
+    private static void gradientGroups(float[] x, float[] dy, int n0, int n1, int G, int C, int H, int W, int O,
+                                       float[] du, int duOff) {
+        int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, Tmax = G * perImage;
+        float[][] b = BUFFERS.get();        // the forward's buffers: V, E in M's place
         float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), e = buffer(b, 1, 16 * runStride(O * Tmax) + L);
-        float[] du = buffer(b, 2, 16 * O * C);
-        for (int n0 = 0; n0 < N; n0 += G) {
-            int g = Math.min(G, N - n0), T = g * perImage, xOff = n0 * C * H * W, dyOff = n0 * O * H * W;
+        for (int g0 = n0; g0 < n1; g0 += G) {
+            int g = Math.min(G, n1 - g0), T = g * perImage, xOff = g0 * C * H * W, dyOff = g0 * O * H * W;
             int vs = runStride(C * T), es = runStride(O * T);
-            boolean add = n0 > 0;
+            boolean add = g0 > n0;
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
                 float[] q = new float[4 * gradientPlane(perImage) + 16 * L];
@@ -450,10 +531,9 @@ public final class Winograd {
             // dU[ξ] [O, C] (+)= E[ξ] [O, T] · V[ξ] [C, T]ᵀ
             Parallel.forEachItem(16, (lo, hi) -> {
                 for (int xi = lo; xi < hi; xi++)
-                    GemmBlocked.DEFAULT.sgemm(false, true, O, C, T, e, xi * es, T, v, xi * vs, T, du, xi * O * C, C, add);
+                    GemmBlocked.DEFAULT.sgemm(false, true, O, C, T, e, xi * es, T, v, xi * vs, T, du, duOff + xi * O * C, C, add);
             });
         }
-        Elementwise.splitItems(O, (long) O * C * 16, (lo, hi) -> gradientToKernels(du, lo * C, hi * C, O * C, dw));
     }
 
     /**

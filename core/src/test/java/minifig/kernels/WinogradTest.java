@@ -13,13 +13,16 @@ import org.junit.jupiter.api.Test;
 /** Winograd F(2x2, 3x3) == naive im2col + naive GEMM (3x3, stride 1, padding 1), at any thread count and grouping. */
 class WinogradTest extends KernelTestBase {
     private final int savedTiles = Winograd.maxTiles, savedChunk = Winograd.chunkTiles,
-            savedChunkChannels = Winograd.chunkMaxChannels;
+            savedChunkChannels = Winograd.chunkMaxChannels, savedSlotMin = Winograd.slotMinTiles,
+            savedForwardSlotMin = Winograd.forwardSlotMinTiles;
 
     @AfterEach
     void restoreTiles() {
         Winograd.maxTiles = savedTiles;
         Winograd.chunkTiles = savedChunk;
         Winograd.chunkMaxChannels = savedChunkChannels;
+        Winograd.slotMinTiles = savedSlotMin;
+        Winograd.forwardSlotMinTiles = savedForwardSlotMin;
     }
 
     /**
@@ -36,8 +39,9 @@ class WinogradTest extends KernelTestBase {
     };
 
     /**
-     * Plane by plane (chunkMaxChannels 0) and in chunks of 1, 5, 24 and 96 tiles (ragged, across tile rows), at
-     * 1-3 threads: every variant equals the naive result and has the bits of the first.
+     * Plane by plane (chunkMaxChannels 0) and in chunks of 1, 5, 24 and 96 tiles (ragged, across tile rows), each
+     * without and with image slots where the batch has 4 images (forwardSlotMinTiles past any batch, and 1), at 1-3
+     * threads: every variant equals the naive result and has the bits of the first.
      */
     @Test
     void equalsNaiveOverShapesGroupsChunksAndThreads() {
@@ -51,24 +55,33 @@ class WinogradTest extends KernelTestBase {
             for (int chunk : new int[] {0, 1, 5, 24, 96, 128}) {
                 Winograd.chunkMaxChannels = chunk == 0 ? 0 : 64;
                 Winograd.chunkTiles = Math.max(1, chunk);
-                for (int threads = 1; threads <= 3; threads++) {
-                    Parallel.setThreads(threads);
-                    float[] got = new float[want.length + 4];
-                    Arrays.fill(got, Float.NaN);                       // every output element must be written
-                    Winograd.forward(w, O, x, N, C, H, W, got, 2);
-                    String what = Arrays.toString(c) + " chunks of " + chunk + ", threads " + threads;
-                    assertEquals(Float.NaN, got[1], what);
-                    assertEquals(Float.NaN, got[2 + want.length], what);
-                    float[] body = Arrays.copyOfRange(got, 2, 2 + want.length);
-                    // the transforms add and subtract up to 16 products per output: a few ulps of the sum's terms
-                    assertArrayEquals(want, body, 1e-5f * C * 9, what);
-                    if (first == null) first = body;
-                    else assertArrayEquals(first, body, 0f, what + ": not bit-identical to planes at one thread");
+                for (int slotMin : new int[] {Integer.MAX_VALUE, 1}) {
+                    Winograd.forwardSlotMinTiles = slotMin;
+                    for (int threads = 1; threads <= 3; threads++) {
+                        Parallel.setThreads(threads);
+                        float[] got = new float[want.length + 4];
+                        Arrays.fill(got, Float.NaN);                       // every output element must be written
+                        Winograd.forward(w, O, x, N, C, H, W, got, 2);
+                        String what = Arrays.toString(c) + " chunks of " + chunk + ", forwardSlotMinTiles " + slotMin
+                                + ", threads " + threads;
+                        assertEquals(Float.NaN, got[1], what);
+                        assertEquals(Float.NaN, got[2 + want.length], what);
+                        float[] body = Arrays.copyOfRange(got, 2, 2 + want.length);
+                        // the transforms add and subtract up to 16 products per output: a few ulps of the sum's terms
+                        assertArrayEquals(want, body, 1e-5f * C * 9, what);
+                        if (first == null) first = body;
+                        else assertArrayEquals(first, body, 0f, what + ": not bit-identical to planes at one thread");
+                    }
                 }
             }
         }
     }
 
+    /**
+     * With every phase shared by the threads (slotMinTiles past any map) and with image slots wherever there are
+     * groups to cut (slotMinTiles 1), at 1-3 threads: each equals the naive result and has the bits of the one-thread
+     * run of the same variant.
+     */
     @Test
     void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
         Random r = new Random(17);
@@ -78,16 +91,19 @@ class WinogradTest extends KernelTestBase {
             float[] x = random(r, N * C * H * W), dy = random(r, N * O * H * W), start = random(r, O * C * 9);
             float[] want = start.clone();
             convWeightGradReference(x, dy, N, C, H, W, O, 3, 1, 1, want, 0);
-            float[] first = null;
-            for (int threads = 1; threads <= 3; threads++) {
-                Parallel.setThreads(threads);
-                float[] got = start.clone();                      // adds to what dW holds
-                Winograd.weightGrad(x, dy, N, C, H, W, O, got);
-                String what = Arrays.toString(c) + " threads " + threads;
-                // each dW sums N*H*W products per element; the transforms add a few ulps of its terms
-                assertArrayEquals(want, got, 2e-6f * N * H * W + 1e-5f, what);
-                if (first == null) first = got;
-                else assertArrayEquals(first, got, 0f, what + ": not bit-identical to one thread");
+            for (int minTiles : new int[] {Integer.MAX_VALUE, 1}) {
+                Winograd.slotMinTiles = minTiles;
+                float[] first = null;
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setThreads(threads);
+                    float[] got = start.clone();                      // adds to what dW holds
+                    Winograd.weightGrad(x, dy, N, C, H, W, O, got);
+                    String what = Arrays.toString(c) + " slotMinTiles " + minTiles + " threads " + threads;
+                    // each dW sums N*H*W products per element; the transforms add a few ulps of its terms
+                    assertArrayEquals(want, got, 2e-6f * N * H * W + 1e-5f, what);
+                    if (first == null) first = got;
+                    else assertArrayEquals(first, got, 0f, what + ": not bit-identical to one thread");
+                }
             }
         }
     }
