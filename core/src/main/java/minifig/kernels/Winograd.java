@@ -462,11 +462,12 @@ public final class Winograd {
      * E = A dY Aᵀ per tile (its 2x2 block of dY, zero past the map), then dW = Gᵀ dU G per kernel: 2.25x fewer
      * multiply-adds than dY · colᵀ. The groups of images add into dU in order and each GEMM runs whole on one
      * thread; on larger maps the batch is cut into {@link #SLOTS} fixed ranges of images, each summed into a dU of its
-     * own by one thread and added in order ({@link #slotMinTiles}). Either way the result does not depend on the
-     * thread count.
+     * own by one thread and added in order ({@link #gradSlotMinImageTiles}). Either way the result does not depend on
+     * the thread count.
      */
     public static void weightGrad(float[] x, float[] dy, int N, int C, int H, int W, int O, float[] dw) {
-        int perImage = ((H + 1) / 2) * ((W + 1) / 2), slots = perImage >= slotMinTiles ? Math.min(SLOTS, N) : 1;
+        int perImage = ((H + 1) / 2) * ((W + 1) / 2);
+        int slots = perImage >= gradSlotMinImageTiles ? Math.min(SLOTS, N) : 1;
         // images per group: bounded by maxTiles with shared phases, by V's size (slotGroupFloats) in a slot
         int G = slots == 1 ? Math.max(1, Math.min(N, maxTiles / perImage))
                 : Math.max(1, Math.min((N + slots - 1) / slots, slotGroupFloats / (C * perImage))), OC16 = 16 * O * C;
@@ -494,7 +495,7 @@ public final class Winograd {
      * with the slots at 1.84-1.98x and 1.62-1.97x. Layer4 (16 tiles, the whole batch of 32 in one group of 16 GEMMs
      * of 512 x 512 x 512) already ran at 1.9-2.0x and keeps one dU (docs/performance.md).
      */
-    static int slotMinTiles = 49;
+    static int gradSlotMinImageTiles = 49;
 
     /**
      * Floats of one ξ of V (C x tiles) for a slot's group of images: with a slot per thread, two groups' V and E are

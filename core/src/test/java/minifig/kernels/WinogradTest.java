@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Winograd F(2x2, 3x3) == naive im2col + naive GEMM (3x3, stride 1, padding 1), at any thread count and grouping. */
 class WinogradTest extends KernelTestBase {
     private final int savedTiles = Winograd.maxTiles, savedChunk = Winograd.chunkTiles,
-            savedChunkChannels = Winograd.chunkMaxChannels, savedSlotMin = Winograd.slotMinTiles,
+            savedChunkChannels = Winograd.chunkMaxChannels, savedSlotMin = Winograd.gradSlotMinImageTiles,
             savedForwardSlotMin = Winograd.forwardSlotMinTiles;
 
     @AfterEach
@@ -21,7 +21,7 @@ class WinogradTest extends KernelTestBase {
         Winograd.maxTiles = savedTiles;
         Winograd.chunkTiles = savedChunk;
         Winograd.chunkMaxChannels = savedChunkChannels;
-        Winograd.slotMinTiles = savedSlotMin;
+        Winograd.gradSlotMinImageTiles = savedSlotMin;
         Winograd.forwardSlotMinTiles = savedForwardSlotMin;
     }
 
@@ -78,9 +78,9 @@ class WinogradTest extends KernelTestBase {
     }
 
     /**
-     * With every phase shared by the threads (slotMinTiles past any map) and with image slots wherever there are
-     * groups to cut (slotMinTiles 1), at 1-3 threads: each equals the naive result and has the bits of the one-thread
-     * run of the same variant.
+     * With every phase shared by the threads (gradSlotMinImageTiles past any map) and with image slots wherever there
+     * are images to cut (gradSlotMinImageTiles 1), at 1-3 threads: each equals the naive result and has the bits of
+     * the one-thread run of the same variant.
      */
     @Test
     void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
@@ -92,13 +92,13 @@ class WinogradTest extends KernelTestBase {
             float[] want = start.clone();
             convWeightGradReference(x, dy, N, C, H, W, O, 3, 1, 1, want, 0);
             for (int minTiles : new int[] {Integer.MAX_VALUE, 1}) {
-                Winograd.slotMinTiles = minTiles;
+                Winograd.gradSlotMinImageTiles = minTiles;
                 float[] first = null;
                 for (int threads = 1; threads <= 3; threads++) {
                     Parallel.setThreads(threads);
                     float[] got = start.clone();                      // adds to what dW holds
                     Winograd.weightGrad(x, dy, N, C, H, W, O, got);
-                    String what = Arrays.toString(c) + " slotMinTiles " + minTiles + " threads " + threads;
+                    String what = Arrays.toString(c) + " gradSlotMinImageTiles " + minTiles + " threads " + threads;
                     // each dW sums N*H*W products per element; the transforms add a few ulps of its terms
                     assertArrayEquals(want, got, 2e-6f * N * H * W + 1e-5f, what);
                     if (first == null) first = got;
