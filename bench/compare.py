@@ -110,6 +110,13 @@ def machine():
             "jdk": jdk, "torch": torch_v, "load": " ".join(load), "kernel": platform.release()}
 
 
+def core_round_trip():
+    """ns per cache-line round trip between two threads (minifig.bench.CoreLatency), or None if it cannot run."""
+    out = subprocess.run([JAVA, "-cp", JAR, "minifig.bench.CoreLatency"], capture_output=True, text=True)
+    m = re.search(r"round trip (\d+) ns", out.stdout)
+    return int(m.group(1)) if m else None
+
+
 def rss(cmd_prefix, case, batch, threads, steps):
     out = subprocess.run([*cmd_prefix, "--rss", case, str(batch), str(threads), str(steps)],
                          capture_output=True, text=True)
@@ -140,6 +147,7 @@ def main():
 
     started = datetime.datetime.now().astimezone()
     info = machine()
+    info["trip_start"] = core_round_trip()
     engines = [Engine("ours", java_cmd(JAR))]
     if a.ab:
         engines.append(Engine("ours-ab", java_cmd(a.ab)))
@@ -162,6 +170,7 @@ def main():
                         times.setdefault((e.name, case, batch, t), []).append(sec)
     for e in engines:
         e.close()
+    info["trip_end"] = core_round_trip()
 
     rows = []
     for case, batch in cases:
@@ -193,6 +202,10 @@ def main():
         write(a.out, md)
 
 
+def fmt_trip(ns):
+    return "not measured" if ns is None else f"{ns} ns"
+
+
 def report(a, info, started, engines, rows, rss_rows):
     names = [e.name for e in engines]
     cmd = "/usr/bin/python3 bench/compare.py " + " ".join(sys.argv[1:])
@@ -201,6 +214,9 @@ def report(a, info, started, engines, rows, rss_rows):
            f"pass{'es' if a.solo_warmup != 1 else ''} per engine).", "",
            f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
            f"({'AVX-512' if info['avx512'] else 'no AVX-512'}); load average at the start: {info['load']}",
+           f"* Core-to-core round trip (`minifig.bench.CoreLatency`): {fmt_trip(info.get('trip_start'))} before the "
+           f"rounds, {fmt_trip(info.get('trip_end'))} after them (~43 ns when the two vCPUs share a cache, ~370 ns "
+           f"when they do not; docs/performance.md, \"Image slots\")",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
            f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", "",
            "Images per second, best round (median round in brackets); ratio = ours / torch at the same thread count.", ""]
