@@ -504,9 +504,9 @@ public final class Winograd {
      * Floats of one ξ of V (C x tiles) for a slot's group of images: with a slot per thread, two groups' V and E are
      * live at once, so a group holds as much as layer1's one image (64 x 784, 3.2 MB for all of V). Layer3 in groups
      * of 8 images (V 6.4 MB) ran its dW at 1.48-1.52x of one thread on two in some processes; in groups of 4,
-     * 1.95-1.97x in each of three (docs/performance.md).
+     * 1.95-1.97x in each of three (docs/performance.md). Package-private for tests.
      */
-    static final int slotGroupFloats = 64 * 784;
+    static int slotGroupFloats = 64 * 784;
 
     /**
      * Image slots of {@link #weightGrad} and of the forward's groups: more than two, so two threads still share the

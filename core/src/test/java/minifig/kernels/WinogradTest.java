@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class WinogradTest extends KernelTestBase {
     private final int savedTiles = Winograd.maxTiles, savedChunk = Winograd.chunkTiles,
             savedChunkChannels = Winograd.chunkMaxChannels, savedSlotMin = Winograd.gradSlotMinImageTiles,
-            savedForwardSlotMin = Winograd.forwardSlotMinTiles;
+            savedForwardSlotMin = Winograd.forwardSlotMinTiles, savedSlotGroup = Winograd.slotGroupFloats;
 
     @AfterEach
     void restoreTiles() {
@@ -23,6 +23,7 @@ class WinogradTest extends KernelTestBase {
         Winograd.chunkMaxChannels = savedChunkChannels;
         Winograd.gradSlotMinImageTiles = savedSlotMin;
         Winograd.forwardSlotMinTiles = savedForwardSlotMin;
+        Winograd.slotGroupFloats = savedSlotGroup;
     }
 
     /**
@@ -78,9 +79,10 @@ class WinogradTest extends KernelTestBase {
     }
 
     /**
-     * With every phase shared by the threads (gradSlotMinImageTiles past any map) and with image slots wherever there
-     * are images to cut (gradSlotMinImageTiles 1), at 1-3 threads: each equals the naive result and has the bits of
-     * the one-thread run of the same variant.
+     * With every phase shared by the threads (gradSlotMinImageTiles past any map), with image slots wherever there are
+     * images to cut (gradSlotMinImageTiles 1), and with slots of one image per group (slotGroupFloats 1, so a slot of
+     * two or more images adds group after group into its dU), at 1-3 threads: each equals the naive result and has
+     * the bits of the one-thread run of the same variant.
      */
     @Test
     void weightGradEqualsNaiveOverShapesGroupsAndThreads() {
@@ -91,14 +93,17 @@ class WinogradTest extends KernelTestBase {
             float[] x = random(r, N * C * H * W), dy = random(r, N * O * H * W), start = random(r, O * C * 9);
             float[] want = start.clone();
             convWeightGradReference(x, dy, N, C, H, W, O, 3, 1, 1, want, 0);
-            for (int minTiles : new int[] {Integer.MAX_VALUE, 1}) {
+            for (int variant = 0; variant < 3; variant++) {
+                int minTiles = variant == 0 ? Integer.MAX_VALUE : 1;
                 Winograd.gradSlotMinImageTiles = minTiles;
+                Winograd.slotGroupFloats = variant == 2 ? 1 : savedSlotGroup;
                 float[] first = null;
                 for (int threads = 1; threads <= 3; threads++) {
                     Parallel.setThreads(threads);
                     float[] got = start.clone();                      // adds to what dW holds
                     Winograd.weightGrad(x, dy, N, C, H, W, O, got);
-                    String what = Arrays.toString(c) + " gradSlotMinImageTiles " + minTiles + " threads " + threads;
+                    String what = Arrays.toString(c) + " gradSlotMinImageTiles " + minTiles + ", slotGroupFloats "
+                            + Winograd.slotGroupFloats + ", threads " + threads;
                     // each dW sums N*H*W products per element; the transforms add a few ulps of its terms
                     assertArrayEquals(want, got, 2e-6f * N * H * W + 1e-5f, what);
                     if (first == null) first = got;
