@@ -493,8 +493,8 @@ public final class Winograd {
      * passes, and with every phase split over the threads they moved between the cores: on two threads layer1's and
      * layer2's dW ran at 0.92-1.03x of one thread in most processes; layer1's, measured next to the cores' distance,
      * at 0.94-0.99x when the host had put the two vCPUs far apart (a cache line's round trip ~370 ns, bench
-     * CoreLatency) and 1.30-1.55x when near (~43 ns); layer3's at 1.41-1.83x. With the slots: 1.83-1.98x and, in
-     * groups bounded by {@link #slotGroupFloats}, 1.95-1.97x.
+     * CoreLatency) and 1.30-1.55x when near (~43 ns); layer3's at 1.41-1.83x. With the slots: 1.74-1.98x (layer1
+     * far apart 1.88-1.92x) and, in groups bounded by {@link #slotGroupFloats}, 1.95-1.97x.
      * Layer4 (16 tiles, the whole batch of 32 in one group of 16 GEMMs of 512 x 512 x 512) already ran at 1.9-2.0x
      * and keeps one dU (docs/performance.md).
      */
