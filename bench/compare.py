@@ -160,7 +160,9 @@ def main():
             for case, batch in cases:
                 for t in a.threads:
                     timed_step(f"solo {p}", e, case, batch, t)
+    info["trips"] = []      # the core-to-core round trip at the start of each round: the host may move the vCPUs
     for r in range(a.rounds + a.warmup):   # the first rounds warm up (JIT, allocation of workspaces), not reported
+        info["trips"].append(core_round_trip())
         for case, batch in cases:
             for t in a.threads:
                 order = engines if (r + len(times)) % 2 == 0 else engines[::-1]
@@ -215,8 +217,9 @@ def report(a, info, started, engines, rows, rss_rows):
            f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
            f"({'AVX-512' if info['avx512'] else 'no AVX-512'}); load average at the start: {info['load']}",
            f"* Core-to-core round trip (`minifig.bench.CoreLatency`): {fmt_trip(info.get('trip_start'))} before the "
-           f"rounds, {fmt_trip(info.get('trip_end'))} after them (~43 ns when the two vCPUs share a cache, ~370 ns "
-           f"when they do not; docs/performance.md, \"Image slots\")",
+           f"solo warm-up, {', '.join(fmt_trip(t) for t in info.get('trips', [])) or 'none'} at the start of each "
+           f"round, {fmt_trip(info.get('trip_end'))} after the rounds (~43 ns when the two vCPUs share a cache, "
+           f"~370 ns when they do not; docs/performance.md, \"Image slots\")",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
            f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", "",
            "Images per second, best round (median round in brackets); ratio = ours / torch at the same thread count.", ""]

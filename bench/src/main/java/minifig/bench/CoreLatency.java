@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in the first state the two vCPUs share a cache, in the second they do not. Code that hands data from one
  * core to the other slows down in the second state. Winograd's weight gradient with every phase split over both
  * threads ran at 1.30-1.55x of one thread in the first state and 0.94-0.99x in the second (docs/performance.md,
- * "Image slots"). {@code bench/compare.py} records this figure at the start and the end of each run.
+ * "Image slots"). {@code bench/compare.py} records this figure before its warm-up, at the start of each round
+ * and after the rounds.
  *
  * <p>Run: {@code java -cp bench/target/benchmarks.jar minifig.bench.CoreLatency [--runs 5] [--trips 200000]}.
  * Prints one line, the best run's round trip in ns; the threads are the OS's to place, as the engine's are.
