@@ -480,11 +480,18 @@ public final class Winograd {
             Parallel.forEachItem(slots, (lo, hi) -> {
                 for (int s = lo; s < hi; s++) gradientGroups(x, dy, s * N / slots, (s + 1) * N / slots, G, C, H, W, O, du, s * OC16);
             });
-            Elementwise.splitItems(16 * O, (long) slots * OC16, (lo, hi) -> {
-                for (int s = 1; s < slots; s++) Elementwise.addTo(du, s * OC16 + lo * C, du, lo * C, (hi - lo) * C);
-            });
         }
-        Elementwise.splitItems(O, (long) O * C * 16, (lo, hi) -> gradientToKernels(du, lo * C, hi * C, O * C, dw));
+        // Per range of out-channels, in one pass: the later slots' dU added into slot 0's, slot after slot, then folded
+        // into dW by the same thread while those rows are in its cache.
+        Elementwise.splitItems(O, (long) slots * OC16, (lo, hi) -> {
+            for (int s = 1; s < slots; s++) {
+                for (int xi = 0; xi < 16; xi++) {
+                    int row = xi * O * C + lo * C;
+                    Elementwise.addTo(du, s * OC16 + row, du, row, (hi - lo) * C);
+                }
+            }
+            gradientToKernels(du, lo * C, hi * C, O * C, dw);
+        });
     }
 
     /**
