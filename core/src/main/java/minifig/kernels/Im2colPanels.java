@@ -230,6 +230,9 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                                 Lanes.evens(lo, hi).intoArray(bp, d + t + p * NR);
                             }
                         }
+                    } else if (subsampled && stride == 2 && n >= 4 && kOff[pc + p1 - 1] + a + 2 * n <= src.length) {
+                        // a run that may not spill (the panel's last): whole vectors that end where it ends
+                        evenRows(src, kOff, pc + p0, pc + p1, a, bp, d + p0 * NR, n);
                     } else if (subsampled) {
                         for (int p = p0; p < p1; p++) {
                             int s = kOff[pc + p] + a, o = d + p * NR;
@@ -280,6 +283,38 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
             for (int k = k0; k < k1; k++, d += NR) {
                 int s = kOff[k] + a;
                 for (int t = 0; t < n; t++) bp[d + t] = src[s + t];
+            }
+        }
+    }
+
+    /**
+     * A strided 1x1's run of n >= 4 pixels that may not spill: bp[d + (k - k0)*NR + t] = src[kOff[k] + a + 2t] for t in
+     * [0, n), as the even lanes of vector pairs, the last pair ending at the run's end (it rewrites values the one before
+     * wrote), in 16, 8 or 4 lanes, chosen once per run as in {@link #copyRows}. Reads up to src[kOff[k1 - 1] + a + 2n - 1].
+     * These runs took the scalar loop before: at a 28-pixel output row a third to a half of each 64-column panel (the
+     * runs after the panel's first two), which made the gather a float per cycle.
+     */
+    private static void evenRows(float[] src, int[] kOff, int k0, int k1, int a, float[] bp, int d, int n) {
+        if (n >= V) {
+            for (int t = 0; ; t += V) {
+                int u = Math.min(t, n - V);
+                for (int k = k0, o = d + u; k < k1; k++, o += NR) {
+                    int s = kOff[k] + a + 2 * u;
+                    Lanes.evens(FloatVector.fromArray(S, src, s), FloatVector.fromArray(S, src, s + V)).intoArray(bp, o);
+                }
+                if (u == n - V) break;
+            }
+        } else if (n >= 8) {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a, e = s + 2 * (n - 8);
+                Lanes.evens8(FloatVector.fromArray(S8, src, s), FloatVector.fromArray(S8, src, s + 8)).intoArray(bp, d);
+                Lanes.evens8(FloatVector.fromArray(S8, src, e), FloatVector.fromArray(S8, src, e + 8)).intoArray(bp, d + n - 8);
+            }
+        } else {
+            for (int k = k0; k < k1; k++, d += NR) {
+                int s = kOff[k] + a, e = s + 2 * (n - 4);
+                Lanes.evens4(FloatVector.fromArray(S4, src, s), FloatVector.fromArray(S4, src, s + 4)).intoArray(bp, d);
+                Lanes.evens4(FloatVector.fromArray(S4, src, e), FloatVector.fromArray(S4, src, e + 4)).intoArray(bp, d + n - 4);
             }
         }
     }
