@@ -453,7 +453,8 @@ public final class Conv2d implements Layer {
         int OH = outSize(H), OW = outSize(W), O = outChannels, CKK = C * kernel * kernel, OHW = OH * OW;
         int CHW = C * H * W;
         dOut.requireShape("Conv2d backward dOut", N, O, OH, OW);
-        Tensor dx = needsInputGrad ? Recycler.takeZeroed(x.shape) : null;
+        // a dX computed as a convolution overwrites every element; col2im adds into it
+        Tensor dx = !needsInputGrad ? null : inputGradAsConv() ? Recycler.take(x.shape) : Recycler.takeZeroed(x.shape);
         int G = groupSize(N, OHW);
         boolean direct = G == 1 && isPointwise();     // x[n] is its own col matrix, dx[n] its own dCol
         // A 3x3/1 conv takes dW through Winograd where it pays; other convs on a large map from the padded (phase)
