@@ -61,6 +61,15 @@ public final class Winograd {
         return a;
     }
 
+    /** {@link #pack} into this thread's scratch (slots PACKED_U..): valid until its next call on this thread. */
+    private static GemmBlocked.PackedA[] packInto(float[] u, int O, int C, float[][] sc) {
+        GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
+        int size = GemmBlocked.packedSize(O, C);
+        for (int xi = 0; xi < 16; xi++)
+            a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C, buffer(sc, PACKED_U + xi, size));
+        return a;
+    }
+
     private static void transformWeights(float[] w, int O, int C, float[] u) {
         Elementwise.splitItems(O, (long) O * C * 9, (lo, hi) -> transformWeights(w, lo * C, hi * C, O * C, u));
     }
@@ -83,7 +92,7 @@ public final class Winograd {
                                 float[] y, int yOff, Epilogue epi) {
         int perImage = ((H + 1) / 2) * ((W + 1) / 2);
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
-            forwardInChunks(a != null ? a : pack(u, O, C), O, x, N, C, H, W, y, yOff, epi);
+            forwardInChunks(a != null ? a : packInto(u, O, C, SCRATCH.get()), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
         // The images in SLOTS fixed ranges of at least forwardSlotMinTiles tiles each, each range whole on one thread
@@ -130,7 +139,7 @@ public final class Winograd {
                 }
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
-                float[] q = new float[4 * ((perImage + L - 1) / L * L)];
+                float[] q = buffer(SCRATCH.get(), Q, 4 * ((perImage + L - 1) / L * L));
                 for (int p = lo; p < hi; p++)
                     transformOutput(m, p % O * T + p / O * perImage, ms, 0, perImage, H, W, tw, y, yo + p * H * W, q, epi, p % O);
             });
@@ -162,9 +171,11 @@ public final class Winograd {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
         Parallel.forEachItem(N * chunks, () -> {
             // per taking thread, not per chunk
-            float[] v = new float[16 * runStride(C * GemmBlocked.panelColumns(chunkTiles))], m = new float[16 * runStride(O * chunkTiles) + L];
-            float[] q = new float[4 * ((chunkTiles + L - 1) / L * L)];
-            InputPhases ip = new InputPhases(th, tw);
+            float[][] sc = SCRATCH.get();
+            float[] v = buffer(sc, CHUNK_V, 16 * runStride(C * GemmBlocked.panelColumns(chunkTiles)));
+            float[] m = buffer(sc, CHUNK_M, 16 * runStride(O * chunkTiles) + L);
+            float[] q = buffer(sc, Q, 4 * ((chunkTiles + L - 1) / L * L));
+            InputPhases ip = phases(H, W);
             return (lo, hi) -> {
                 for (int k = lo; k < hi; k++) {
                     int n = k / chunks, t0 = k % chunks * chunkTiles, t1 = Math.min(perImage, t0 + chunkTiles), T = t1 - t0;
@@ -257,25 +268,39 @@ public final class Winograd {
      * 4x4 entry for {@link #L} tiles at once.
      */
     private static final class InputPhases {
-        final int tw, seg;
+        /** The plane size the arrays are laid out for ({@link #phases}). */
+        int H = -1, W = -1;
+        int tw, seg;
         /**
          * The eight phase planes, seg floats apart. A filled row may spill up to L - 1 values into the next row (or
          * the plane's slack); only lanes of tiles past the range being transformed read them, and those are dropped.
          */
-        final float[] ph;
+        float[] ph = new float[0];
         /** One padded input row: row[1 + w] = x[h, w], zeros around and past 2 * tw (fill reads whole vectors). */
-        final float[] row;
+        float[] row = new float[0];
         /** See {@link #offsets}. */
-        final int[] off;
+        int[] off;
         /** A ragged last vector's 16 results, copied to V in part. */
         final float[] tail = new float[16 * L];
 
-        InputPhases(int th, int tw) {
-            this.tw = tw;
+        /**
+         * Lays the buffers out for H x W planes, reusing the arrays when they are large enough. Only the row's zeros
+         * matter between planes (its padding columns, which fill never writes); the phase planes' stale values are read
+         * only by lanes whose results are dropped, as between the planes of one call.
+         */
+        InputPhases resize(int H, int W) {
+            if (H == this.H && W == this.W) return this;
+            int th = (H + 1) / 2;
+            this.H = H;
+            this.W = W;
+            tw = (W + 1) / 2;
             seg = th * tw + L + tw;         // a vector from any tile, shifted by a row, stays in its plane
-            ph = new float[8 * seg];
-            row = new float[Math.max(2 * tw + 4, 2 * ((tw + L - 1) / L * L) + L + 2)];
+            if (ph.length < 8 * seg) ph = new float[8 * seg];
+            int rowLen = Math.max(2 * tw + 4, 2 * ((tw + L - 1) / L * L) + L + 2);
+            if (row.length < rowLen) row = new float[rowLen];
+            else java.util.Arrays.fill(row, 0f);
             off = offsets();
+            return this;
         }
 
         /** Fills phase rows [r0, r1] of the phase planes from plane (of H x W floats) of x. */
@@ -387,12 +412,27 @@ public final class Winograd {
     private static void transformInputs(float[] x, int xOff, int g, int C, int H, int W, int T, float[] v, int vs) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, tiles = th * tw;
         Elementwise.splitItems(g * C, (long) g * C * H * W, (lo, hi) -> {
-            InputPhases ip = new InputPhases(th, tw);
+            InputPhases ip = phases(H, W);
             for (int p = lo; p < hi; p++) {
                 ip.fill(x, xOff + p * H * W, H, W, 0, th);
                 transformInput(ip, 0, tiles, v, p % C * T + p / C * tiles, vs, 0);
             }
         });
+    }
+
+    /**
+     * Per thread: its {@link InputPhases} and the transforms' small buffers (the output and gradient transforms' q, a
+     * chunk's V and M in {@link #forwardInChunks}, the chunked forward's packed U), reused across calls: allocated
+     * per call and thread, they were ~60 MB of a resnet18 b32 training step's allocation (docs/performance.md).
+     */
+    private static final ThreadLocal<InputPhases> PHASES = ThreadLocal.withInitial(InputPhases::new);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3 + 16][0]);
+    /** {@link #SCRATCH}'s slots: q, a chunk's V and M, then the 16 packed U[ξ] from PACKED_U. */
+    private static final int Q = 0, CHUNK_V = 1, CHUNK_M = 2, PACKED_U = 3;
+
+    /** This thread's input phases, laid out for H x W planes. */
+    private static InputPhases phases(int H, int W) {
+        return PHASES.get().resize(H, W);
     }
 
     /** The patch rows Bᵀ's row i combines: t[i] = d[RA[i]] - d[RB[i]], but d[1] + d[2] for i = 1. */
@@ -536,7 +576,7 @@ public final class Winograd {
             boolean add = g0 > n0;
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
-                float[] q = new float[4 * gradientPlane(perImage) + 16 * L];
+                float[] q = buffer(SCRATCH.get(), Q, 4 * gradientPlane(perImage) + 16 * L);
                 for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, es, q);
             });
             // dU[ξ] [O, C] (+)= E[ξ] [O, T] · V[ξ] [C, T]ᵀ

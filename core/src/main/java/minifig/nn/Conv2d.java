@@ -431,7 +431,11 @@ public final class Conv2d implements Layer {
 
     /** W'[C, O, K, K] = W[O, C, K, K] with in/out channels swapped and each kernel rotated by 180 degrees. */
     static float[] flippedTransposed(float[] w, int O, int C, int K) {
-        float[] f = new float[w.length];
+        return flippedTransposed(w, O, C, K, new float[O * C * K * K]);
+    }
+
+    /** {@link #flippedTransposed} into f[0, O*C*K*K) (f may be longer); returns f. */
+    static float[] flippedTransposed(float[] w, int O, int C, int K, float[] f) {
         int KK = K * K;
         for (int o = 0; o < O; o++) {
             for (int c = 0; c < C; c++) {
@@ -557,7 +561,9 @@ public final class Conv2d implements Layer {
             });
         }
         // dX[N, C, H, W] = conv(dY, W') over the whole batch, through the forward's kernels (inputGradAsConv).
-        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel), C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed, true);
+        // W' in this thread's workspace, not a new array per conv and step (34 MB per resnet18 b32 step)
+        if (asConv) convolve(flippedTransposed(weight.value.data, O, C, kernel, Workspace.get(Workspace.FLIPPED_W, O * CKK)),
+                C, dOut, kernel, 1, kernel - 1 - padding, dx, winogradAllowed, true);
         if (bias != null && !bias.frozen) {
             for (int o = 0; o < O; o++) {
                 double s = 0;
