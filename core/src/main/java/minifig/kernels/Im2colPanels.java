@@ -220,25 +220,56 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                 int p1 = Math.min(kcb, p0 + ROWS);
                 for (int r = 0; r < runs; r++) {
                     int a = runInfo[2 * NR + r], d = panel + runInfo[r], n = runInfo[NR + r];
-                    if (subsampled && stride == 2 && runInfo[3 * NR + r] != 0
-                            && kOff[pc + p1 - 1] + a + 2 * ((n + V - 1) / V * V) <= src.length) {
-                        // every other pixel of 2V: the even lanes of two vectors (k offsets grow with k: one check)
-                        for (int t = 0; t < n; t += V) {
+                    boolean spill = runInfo[3 * NR + r] != 0;
+                    if (subsampled && stride == 2 && (spill
+                            ? kOff[pc + p1 - 1] + a + 2 * ((n + V - 1) / V * V) <= src.length
+                            : n >= 4 && kOff[pc + p1 - 1] + a + 2 * n <= src.length)) {
+                        // Every other pixel: the even lanes of vector pairs (k offsets grow with k: one bounds check). A
+                        // run that may spill is copied in whole vectors past its end; one that may not (the panel's
+                        // last) in vectors of 16, 8 or 4 lanes, the last ending where the run ends (it rewrites values
+                        // the one before wrote): those runs took a scalar loop before, a third to a half of each panel
+                        // at a 28-pixel output row. The lane moves are written out here, not called through
+                        // Lanes.evens: in a branch C2 had rarely seen when it compiled pack, such a call was not
+                        // inlined ("low call site frequency", "NodeCountInliningCutoff"), every vector it took was
+                        // boxed, and a downsample run after a 3x3 conv packed at a fraction of its speed. Kernels of
+                        // their own were no fix either: called only by downsamples, they were still C1 code (boxing
+                        // every vector) after the benchmarks' 4 s warm-up.
+                        if (spill || n >= V) {
+                            for (int t = 0; t < n; t += V) {
+                                int u = spill ? t : Math.min(t, n - V);
+                                for (int p = p0; p < p1; p++) {
+                                    int s0 = kOff[pc + p] + a + 2 * u;
+                                    FloatVector lo = FloatVector.fromArray(S, src, s0), hi = FloatVector.fromArray(S, src, s0 + V);
+                                    lo.rearrange(Lanes.EVEN).blend(hi.rearrange(Lanes.EVEN), Lanes.UPPER).intoArray(bp, d + u + p * NR);
+                                }
+                            }
+                        } else if (n >= 8) {
+                            // this branch and the next differ in their species only: a species picked at run time is
+                            // not a constant to C2, and the Vector API's intrinsics need one (duplicates D1)
                             for (int p = p0; p < p1; p++) {
-                                int s = kOff[pc + p] + a + 2 * t;
-                                FloatVector lo = FloatVector.fromArray(S, src, s), hi = FloatVector.fromArray(S, src, s + V);
-                                Lanes.evens(lo, hi).intoArray(bp, d + t + p * NR);
+                                int s0 = kOff[pc + p] + a, s1 = s0 + 2 * (n - 8), o = d + p * NR;
+                                FloatVector lo = FloatVector.fromArray(S8, src, s0), hi = FloatVector.fromArray(S8, src, s0 + 8);
+                                lo.rearrange(Lanes.EVEN8).blend(hi.rearrange(Lanes.EVEN8), Lanes.UPPER8).intoArray(bp, o);
+                                lo = FloatVector.fromArray(S8, src, s1);
+                                hi = FloatVector.fromArray(S8, src, s1 + 8);
+                                lo.rearrange(Lanes.EVEN8).blend(hi.rearrange(Lanes.EVEN8), Lanes.UPPER8).intoArray(bp, o + n - 8);
+                            }
+                        } else {
+                            for (int p = p0; p < p1; p++) {
+                                int s0 = kOff[pc + p] + a, s1 = s0 + 2 * (n - 4), o = d + p * NR;
+                                FloatVector lo = FloatVector.fromArray(S4, src, s0), hi = FloatVector.fromArray(S4, src, s0 + 4);
+                                lo.rearrange(Lanes.EVEN4).blend(hi.rearrange(Lanes.EVEN4), Lanes.UPPER4).intoArray(bp, o);
+                                lo = FloatVector.fromArray(S4, src, s1);
+                                hi = FloatVector.fromArray(S4, src, s1 + 4);
+                                lo.rearrange(Lanes.EVEN4).blend(hi.rearrange(Lanes.EVEN4), Lanes.UPPER4).intoArray(bp, o + n - 4);
                             }
                         }
-                    } else if (subsampled && stride == 2 && n >= 4 && kOff[pc + p1 - 1] + a + 2 * n <= src.length) {
-                        // a run that may not spill (the panel's last): whole vectors that end where it ends
-                        evenRows(src, kOff, pc + p0, pc + p1, a, bp, d + p0 * NR, n);
                     } else if (subsampled) {
                         for (int p = p0; p < p1; p++) {
                             int s = kOff[pc + p] + a, o = d + p * NR;
                             for (int t = 0; t < n; t++) bp[o + t] = src[s + t * stride];
                         }
-                    } else if (runInfo[3 * NR + r] != 0) {
+                    } else if (spill) {
                         for (int t = 0; t < n; t += V) {
                             for (int p = p0; p < p1; p++) FloatVector.fromArray(S, src, kOff[pc + p] + a + t).intoArray(bp, d + t + p * NR);
                         }
@@ -283,38 +314,6 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
             for (int k = k0; k < k1; k++, d += NR) {
                 int s = kOff[k] + a;
                 for (int t = 0; t < n; t++) bp[d + t] = src[s + t];
-            }
-        }
-    }
-
-    /**
-     * A strided 1x1's run of n >= 4 pixels that may not spill: bp[d + (k - k0)*NR + t] = src[kOff[k] + a + 2t] for t in
-     * [0, n), as the even lanes of vector pairs, the last pair ending at the run's end (it rewrites values the one before
-     * wrote), in 16, 8 or 4 lanes, chosen once per run as in {@link #copyRows}. Reads up to src[kOff[k1 - 1] + a + 2n - 1].
-     * These runs took the scalar loop before: at a 28-pixel output row a third to a half of each 64-column panel (the
-     * runs after the panel's first two), which made the gather a float per cycle.
-     */
-    private static void evenRows(float[] src, int[] kOff, int k0, int k1, int a, float[] bp, int d, int n) {
-        if (n >= V) {
-            for (int t = 0; ; t += V) {
-                int u = Math.min(t, n - V);
-                for (int k = k0, o = d + u; k < k1; k++, o += NR) {
-                    int s = kOff[k] + a + 2 * u;
-                    Lanes.evens(FloatVector.fromArray(S, src, s), FloatVector.fromArray(S, src, s + V)).intoArray(bp, o);
-                }
-                if (u == n - V) break;
-            }
-        } else if (n >= 8) {
-            for (int k = k0; k < k1; k++, d += NR) {
-                int s = kOff[k] + a, e = s + 2 * (n - 8);
-                Lanes.evens8(FloatVector.fromArray(S8, src, s), FloatVector.fromArray(S8, src, s + 8)).intoArray(bp, d);
-                Lanes.evens8(FloatVector.fromArray(S8, src, e), FloatVector.fromArray(S8, src, e + 8)).intoArray(bp, d + n - 8);
-            }
-        } else {
-            for (int k = k0; k < k1; k++, d += NR) {
-                int s = kOff[k] + a, e = s + 2 * (n - 4);
-                Lanes.evens4(FloatVector.fromArray(S4, src, s), FloatVector.fromArray(S4, src, s + 4)).intoArray(bp, d);
-                Lanes.evens4(FloatVector.fromArray(S4, src, e), FloatVector.fromArray(S4, src, e + 4)).intoArray(bp, d + n - 4);
             }
         }
     }

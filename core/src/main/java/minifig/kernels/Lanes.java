@@ -17,14 +17,17 @@ final class Lanes {
     private static final int V = S.length();
     private static final FloatVector ZERO = FloatVector.zero(S);
     /** Lane l takes lane 2l mod V (EVEN) or 2l + 1 mod V (ODD): the even / odd lanes of a vector, in both halves. */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l % V),
+    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l % V),
             ODD = VectorShuffle.fromOp(S, l -> (2 * l + 1) % V);
     /** The upper half of the lanes. */
-    private static final VectorMask<Float> UPPER = VectorMask.fromLong(S, -1L << (V / 2));
-    /** {@link #EVEN} and {@link #UPPER} of 8 and 4 lanes, for runs shorter than a vector ({@link #evens8}, {@link #evens4}). */
-    private static final VectorShuffle<Float> EVEN8 = VectorShuffle.fromOp(S8, l -> 2 * l % 8),
+    static final VectorMask<Float> UPPER = VectorMask.fromLong(S, -1L << (V / 2));
+    /**
+     * {@link #EVEN} and {@link #UPPER} of 8 and 4 lanes, for runs shorter than a vector. Im2colPanels.pack writes its
+     * evens out with these constants rather than calling {@link #evens} (see there).
+     */
+    static final VectorShuffle<Float> EVEN8 = VectorShuffle.fromOp(S8, l -> 2 * l % 8),
             EVEN4 = VectorShuffle.fromOp(S4, l -> 2 * l % 4);
-    private static final VectorMask<Float> UPPER8 = VectorMask.fromLong(S8, 0xF0L), UPPER4 = VectorMask.fromLong(S4, 0xCL);
+    static final VectorMask<Float> UPPER8 = VectorMask.fromLong(S8, 0xF0L), UPPER4 = VectorMask.fromLong(S4, 0xCL);
 
     /**
      * Lanes 0, 2, .., 2V - 2 of the 2V values lo, hi: each half picks its even lanes, then a blend joins them. One-vector
@@ -33,16 +36,6 @@ final class Lanes {
      */
     static FloatVector evens(FloatVector lo, FloatVector hi) {
         return lo.rearrange(EVEN).blend(hi.rearrange(EVEN), UPPER);
-    }
-
-    /** {@link #evens} of two 8-lane vectors: 8 of 16 values. */
-    static FloatVector evens8(FloatVector lo, FloatVector hi) {
-        return lo.rearrange(EVEN8).blend(hi.rearrange(EVEN8), UPPER8);
-    }
-
-    /** {@link #evens} of two 4-lane vectors: 4 of 8 values. */
-    static FloatVector evens4(FloatVector lo, FloatVector hi) {
-        return lo.rearrange(EVEN4).blend(hi.rearrange(EVEN4), UPPER4);
     }
 
     /** Lanes 1, 3, .., 2V - 1 of the 2V values lo, hi. */
