@@ -227,13 +227,10 @@ public final class Im2colPanels implements GemmBlocked.BPanels {
                         // Every other pixel: the even lanes of vector pairs (k offsets grow with k: one bounds check). A
                         // run that may spill is copied in whole vectors past its end; one that may not (the panel's
                         // last) in vectors of 16, 8 or 4 lanes, the last ending where the run ends (it rewrites values
-                        // the one before wrote): those runs took a scalar loop before, a third to a half of each panel
-                        // at a 28-pixel output row. The lane moves are written out here, not called through
-                        // Lanes.evens: in a branch C2 had rarely seen when it compiled pack, such a call was not
-                        // inlined ("low call site frequency", "NodeCountInliningCutoff"), every vector it took was
-                        // boxed, and a downsample run after a 3x3 conv packed at a fraction of its speed. Kernels of
-                        // their own were no fix either: called only by downsamples, they were still C1 code (boxing
-                        // every vector) after the benchmarks' 4 s warm-up.
+                        // the one before wrote). The lane moves are written out rather than called through Lanes.evens:
+                        // C2 compiles pack on whichever convs ran first, and a small call in a branch it has rarely
+                        // seen stays out of line and boxes every vector (a downsample after a 3x3 conv packed at 39%
+                        // of peak instead of 72%; docs/performance.md).
                         if (spill || n >= V) {
                             for (int t = 0; t < n; t += V) {
                                 int u = spill ? t : Math.min(t, n - V);

@@ -429,12 +429,10 @@ public final class Conv2d implements Layer {
         return CKK >= O && (long) N * OHW >= (long) CKK * O;
     }
 
-    /** W'[C, O, K, K] = W[O, C, K, K] with in/out channels swapped and each kernel rotated by 180 degrees. */
-    static float[] flippedTransposed(float[] w, int O, int C, int K) {
-        return flippedTransposed(w, O, C, K, new float[O * C * K * K]);
-    }
-
-    /** {@link #flippedTransposed} into f[0, O*C*K*K) (f may be longer); returns f. */
+    /**
+     * W'[C, O, K, K] = W[O, C, K, K] with in/out channels swapped and each kernel rotated by 180 degrees, into
+     * f[0, O*C*K*K) (f may be longer); returns f.
+     */
     static float[] flippedTransposed(float[] w, int O, int C, int K, float[] f) {
         int KK = K * K;
         for (int o = 0; o < O; o++) {
