@@ -284,9 +284,12 @@ public final class Winograd {
         final float[] tail = new float[16 * L];
 
         /**
-         * Lays the buffers out for H x W planes, reusing the arrays when they are large enough. Only the row's zeros
-         * matter between planes (its padding columns, which fill never writes); the phase planes' stale values are read
-         * only by lanes whose results are dropped, as between the planes of one call.
+         * Lays the buffers out for H x W planes, reusing the arrays when they are large enough. The phase planes' stale
+         * values are read only by lanes whose results are dropped, as between the planes of one call. The row's padding
+         * columns (row[0], row[W + 1..]) must be zero, and fill writes only row[1..W]: a pass over a plane ends on a
+         * padding row, which leaves zeros there, but a pass that ends on x's first row (a one-channel chunked forward
+         * whose thread's last chunk is image 0's first) leaves pixels, which a narrower plane would read as padding. So
+         * the row is cleared when the plane size changes; the tests cannot force that chunk order.
          */
         InputPhases resize(int H, int W) {
             if (H == this.H && W == this.W) return this;
