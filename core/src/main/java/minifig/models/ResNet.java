@@ -78,8 +78,9 @@ public final class ResNet extends Module {
         int w = config.width();
         conv1 = ResNetBlock.conv(config, inChannels, w, 7, 2, rng);
         bn1 = ResNetBlock.bn(config, w);
+        // the stem's conv output (103 MB at batch 32) is recomputed in backward rather than held (Sequential)
         stages[STEM] = new Sequential().add("conv1", conv1).add("bn1", bn1).add("relu", new ReLU())
-                .add("maxpool", new MaxPool2d(3, 2, 1));
+                .add("maxpool", new MaxPool2d(3, 2, 1)).recomputeFirstConvOutput();
         List<Sequential> ls = new ArrayList<>();
         int in = w;
         for (int s = 0; s < 4; s++) {

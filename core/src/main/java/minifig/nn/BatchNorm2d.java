@@ -50,6 +50,8 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
     private boolean usedRunningStats, reluFused;
     /** Set by {@link #ownInput} after a training forward: backward writes dx over the cached input. */
     private boolean inputOwned;
+    /** How backward gets the input when the forward kept no copy ({@link #recomputeInputWith}); else null. */
+    private java.util.function.Supplier<Tensor> inputRecompute;
 
     public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
 
@@ -122,6 +124,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         if (batchStats) numBatchesTracked.data[0] += 1f;
         if (training) {
             input = x;
+            inputRecompute = null;
             inputOwned = false;
             means = mu;
             invStd = inv;
@@ -181,10 +184,26 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
         if (input != null) inputOwned = true;
     }
 
+    /**
+     * Drops the last training forward's input and has backward get it from {@code recompute} instead, which must return
+     * the same values in an array nothing else holds (backward writes dx over it): for the conv output after ResNet's
+     * stem conv, which the conv recomputes from the image it keeps anyway ({@link Conv2d#recomputeOutput}), so the
+     * stage's largest activation (103 MB at batch 32) is not held from the forward to the backward. {@link Sequential}
+     * does this where it is asked to ({@link Sequential#recomputeFirstConvOutput}).
+     */
+    void recomputeInputWith(java.util.function.Supplier<Tensor> recompute) {
+        Checks.cached(input, "BatchNorm2d");
+        input = null;
+        inputRecompute = recompute;
+    }
+
     @Override
     public Tensor backward(Tensor dOut) {
-        Tensor x = Checks.cached(input, "BatchNorm2d");
+        boolean rebuilt = input == null && inputRecompute != null;     // made for this call only, so dx may go over it
+        Tensor x = rebuilt ? inputRecompute.get() : Checks.cached(input, "BatchNorm2d");
+        if (rebuilt) inputOwned = true;
         input = null;       // released as soon as backward starts (see Layer: one forward, one backward)
+        inputRecompute = null;
         Checks.sameShape("BatchNorm2d backward", x, dOut);
         int N = x.shape[0], C = numFeatures, HW = x.shape[2] * x.shape[3];
         double M = (double) N * HW;

@@ -166,6 +166,20 @@ public final class Conv2d implements Layer {
     }
 
     /**
+     * The last training forward's output again, from its cached input with the same kernels, so the same bits (a forward
+     * output does not depend on the grouping or the threads, {@link #forwardGroupSize}); caches nothing. For the
+     * BatchNorm after the stem ({@link BatchNorm2d#recomputeInputWith}), which then holds no copy of this output
+     * between the forward and the backward. Call it before this layer's backward, which releases the input.
+     */
+    Tensor recomputeOutput() {
+        Tensor x = Checks.cached(input, "Conv2d");
+        Tensor y = emptyOutput(x, true);
+        Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
+        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, true, epi, null);
+        return y;
+    }
+
+    /**
      * Drops the last training forward's input and has backward get it from {@code recompute} instead, which must
      * return the same values: for a conv whose input is a fused BatchNorm + ReLU's output, which the BatchNorm can
      * rebuild from what its own backward keeps anyway ({@link BatchNorm2d#recomputeReluOutput}), so the activation

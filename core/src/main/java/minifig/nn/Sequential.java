@@ -75,6 +75,26 @@ public class Sequential extends Module {
      */
     static boolean recomputeConvInputs = true;
 
+    /** Set by {@link #recomputeFirstConvOutput}. */
+    private boolean recomputeFirstConv;
+
+    /**
+     * Whether {@link #recomputeFirstConvOutput} takes effect: on by default; package-private so tests can compare both.
+     */
+    static boolean recomputeFirstConvOutputs = true;
+
+    /**
+     * In training, when this sequence starts "Conv2d, BatchNorm2d", the BatchNorm keeps no copy of the conv's output:
+     * the conv recomputes it in backward from the input it keeps for its weight gradient ({@link
+     * BatchNorm2d#recomputeInputWith}). For ResNet's stem, whose conv output is the largest activation of a step (64 x
+     * 112 x 112 per image, 103 MB at batch 32) and cheap to recompute (147 multiply-adds per element, ~2% of a step).
+     * Returns this.
+     */
+    public Sequential recomputeFirstConvOutput() {
+        recomputeFirstConv = true;
+        return this;
+    }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         if (training) reluFusedAfter = new boolean[layers.size()];
@@ -125,9 +145,11 @@ public class Sequential extends Module {
                 x = f.forwardEvalRelu(x);
                 i++;
             } else if (reluNext && training && l instanceof TrainingReluFusion f) {
+                Tensor in = x;
                 x = f.forwardTrainingRelu(x);
                 reluFusedAfter[i] = true;
                 ownConvOutput(l, i);
+                dropFirstConvOutput(l, i, in);
                 i++;
                 // A conv right after "BatchNorm, ReLU" keeps no copy of its input: the BatchNorm rebuilds it in backward
                 // from the input it keeps anyway (one activation fewer held per pair, ~96 MB for ResNet-18 at batch 32).
@@ -139,8 +161,12 @@ public class Sequential extends Module {
                     i++;
                 }
             } else {
+                Tensor in = x;
                 x = l.forward(x, training);
-                if (training) ownConvOutput(l, i);
+                if (training) {
+                    ownConvOutput(l, i);
+                    dropFirstConvOutput(l, i, in);
+                }
             }
         }
         return x;
@@ -152,6 +178,20 @@ public class Sequential extends Module {
      */
     private void ownConvOutput(Layer l, int i) {
         if (overwriteConvOutputs && l instanceof BatchNorm2d bn && i > 0 && layers.get(i - 1) instanceof Conv2d) bn.ownInput();
+    }
+
+    /**
+     * {@link #recomputeFirstConvOutput}: after a training forward of the BatchNorm at 1 on the conv output {@code in},
+     * the BatchNorm drops it and {@code in} goes back to the pool (nothing else holds it). Not where a conv recomputes
+     * this BatchNorm's output from that input ({@link #recomputeConvInputs}).
+     */
+    private void dropFirstConvOutput(Layer l, int i, Tensor in) {
+        if (!recomputeFirstConv || !recomputeFirstConvOutputs || i != 1 || !(l instanceof BatchNorm2d bn)
+                || !(layers.get(0) instanceof Conv2d conv)) return;
+        boolean convAfter = layers.size() > 3 && layers.get(2) instanceof ReLU && layers.get(3) instanceof Conv2d;
+        if (convAfter && recomputeConvInputs) return;
+        bn.recomputeInputWith(conv::recomputeOutput);
+        Recycler.give(in);
     }
 
     /** Whether {@link #ownConvOutput} applies: on by default; package-private so tests can compare both. */

@@ -13,6 +13,39 @@ import org.junit.jupiter.params.provider.CsvSource;
 class Conv2dTest {
 
     /** im2col + GEMM == the direct 7-loop convolution, over strides, paddings, kernel sizes and odd shapes. */
+    /**
+     * recomputeOutput (what the stem's BatchNorm rebuilds its input with in backward) has the training forward's exact
+     * bits: the stem's 7x7/2 and other shapes, with and without bias, at 1 and 2 threads; it caches nothing, so the
+     * conv's backward still runs once, and it fails clearly with no training forward cached.
+     */
+    @Test
+    void recomputeOutputHasTheForwardsBits() {
+        Random rng = new Random(21);
+        // {N, C, H, O, K, stride, pad}
+        int[][] cfgs = {{2, 3, 40, 8, 7, 2, 3}, {3, 5, 9, 7, 3, 1, 1}, {2, 16, 14, 16, 3, 1, 1}, {2, 4, 11, 6, 1, 2, 0}};
+        int saved = minifig.kernels.Parallel.threads();
+        try {
+            for (int[] c : cfgs) {
+                for (boolean bias : new boolean[] {false, true}) {
+                    for (int threads = 1; threads <= 2; threads++) {
+                        minifig.kernels.Parallel.setThreads(threads);
+                        Conv2d conv = new Conv2d(c[1], c[3], c[4], c[5], c[6], bias, rng);
+                        Tensor x = GradCheck.randn(rng, c[0], c[1], c[2], c[2]);
+                        Tensor y = conv.forward(x, true);
+                        float[] want = y.data.clone();
+                        Tensor again = conv.recomputeOutput();
+                        assertNotSame(y.data, again.data);
+                        assertArrayEquals(want, again.data, 0f, java.util.Arrays.toString(c) + " bias " + bias + " threads " + threads);
+                        conv.backward(GradCheck.randn(rng, y.shape));
+                        assertThrows(IllegalStateException.class, conv::recomputeOutput, "after backward released the input");
+                    }
+                }
+            }
+        } finally {
+            minifig.kernels.Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void forwardMatchesDirectConvolution() {
         Random rng = new Random(1);

@@ -265,11 +265,9 @@ class ResidualSequentialTest {
                     Map<String, Tensor> want = null;
                     for (boolean recompute : new boolean[] {false, false, true}) {     // the first run warms the JIT up
                         Sequential.recomputeConvInputs = recompute;
-                        minifig.models.ResNet m = (minifig.models.ResNet) minifig.models.Models.create(name, 5, 3, 3L);
-                        for (Layer l : allLayers(m)) if (l instanceof BatchNorm2d bn) bn.freezeStats(frozen);
+                        minifig.models.ResNet m = resnet(name, frozen);
                         Random r = new Random(4);
-                        Tensor x = GradCheck.randn(r, 2, 3, 48, 48);
-                        Tensor y = m.forward(x, true);
+                        Tensor y = m.forward(GradCheck.randn(r, 2, 3, 48, 48), true);
                         int dropped = 0;
                         for (Layer l : allLayers(m)) if (l instanceof Conv2d c && held.get(c) == null) dropped++;
                         // resnet18: 8 blocks x 1 conv; resnet50: 16 blocks x 2 convs
@@ -283,6 +281,44 @@ class ResidualSequentialTest {
             }
         } finally {
             Sequential.recomputeConvInputs = true;
+        }
+    }
+
+    /**
+     * In training, ResNet's stem BatchNorm keeps no copy of the stem conv's output, which the conv recomputes in backward
+     * from the image it keeps anyway (Sequential.recomputeFirstConvOutput): ResNet-18's outputs, every gradient and the
+     * running statistics as when the BatchNorm keeps it (within 1e-4 of each tensor's largest value, the JIT caveat
+     * above), with batch and frozen statistics; only the stem's BatchNorm drops its input, and a second backward still
+     * fails clearly.
+     */
+    @Test
+    void stemBatchNormRecomputesTheConvOutputWithTheSameResults() throws Exception {
+        java.lang.reflect.Field cached = BatchNorm2d.class.getDeclaredField("input");
+        cached.setAccessible(true);
+        try {
+            for (boolean frozen : new boolean[] {false, true}) {
+                Map<String, Tensor> want = null;
+                for (boolean recompute : new boolean[] {false, false, true}) {     // the first run warms the JIT up
+                    Sequential.recomputeFirstConvOutputs = recompute;
+                    minifig.models.ResNet m = resnet("resnet18", frozen);
+                    Random r = new Random(4);
+                    Tensor y = m.forward(GradCheck.randn(r, 2, 3, 48, 48), true);
+                    int dropped = 0;
+                    for (Layer l : allLayers(m)) if (l instanceof BatchNorm2d bn && cached.get(bn) == null) dropped++;
+                    assertEquals(recompute ? 1 : 0, dropped, "BatchNorms without their input, frozen=" + frozen);
+                    Tensor dy = GradCheck.randn(r, y.shape);
+                    m.backward(dy);
+                    Map<String, Tensor> got = stepResults(m, y);
+                    if (!recompute) {
+                        want = got;
+                        continue;
+                    }
+                    assertSameResults(want, got, "resnet18 stem frozen=" + frozen + " ");
+                    assertThrows(IllegalStateException.class, () -> m.bn1.backward(dy), "the stem BatchNorm's second backward");
+                }
+            }
+        } finally {
+            Sequential.recomputeFirstConvOutputs = true;
         }
     }
 
@@ -305,10 +341,13 @@ class ResidualSequentialTest {
                 Random r = new Random(4);
                 Tensor x = GradCheck.randn(r, 2, 3, 48, 48);
                 Tensor y = m.forward(x, true);
-                Tensor stemOut = (Tensor) cached.get(m.bn1);
-                float[] before = stemOut.data.clone();
+                // layer1's first BatchNorm (the stem's recomputes its input in backward instead of caching it)
+                BatchNorm2d bn = (BatchNorm2d) allLayers(m).stream().filter(l -> l instanceof BatchNorm2d && l != m.bn1)
+                        .findFirst().orElseThrow();
+                Tensor convOut = (Tensor) cached.get(bn);
+                float[] before = convOut.data.clone();
                 m.backward(GradCheck.randn(r, y.shape));
-                assertEquals(!overwrite, java.util.Arrays.equals(before, stemOut.data), "stem conv output overwritten: " + overwrite);
+                assertEquals(!overwrite, java.util.Arrays.equals(before, convOut.data), "conv output overwritten: " + overwrite);
                 Map<String, Tensor> got = stepResults(m, y);
                 if (!overwrite) want = got;
                 else assertSameResults(want, got, "");
@@ -355,6 +394,13 @@ class ResidualSequentialTest {
     }
 
     /** A training step's output, every parameter's gradient and the buffers (running statistics), by name. */
+    /** A fresh ResNet of 5 classes (seed 3) whose BatchNorms use frozen or batch statistics in training. */
+    private static minifig.models.ResNet resnet(String name, boolean frozenStats) {
+        minifig.models.ResNet m = (minifig.models.ResNet) minifig.models.Models.create(name, 5, 3, 3L);
+        for (Layer l : allLayers(m)) if (l instanceof BatchNorm2d bn) bn.freezeStats(frozenStats);
+        return m;
+    }
+
     private static Map<String, Tensor> stepResults(minifig.models.ResNet m, Tensor y) {
         Map<String, Tensor> got = new java.util.LinkedHashMap<>();
         got.put("y", y);
