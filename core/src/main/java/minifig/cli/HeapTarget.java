@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * Grows ZGC's soft heap target (the launcher starts it at 768 MiB) when the collector is busy most of the time:
- * the GCTimeRatio that ZGC lacks. A resnet18 batch-32 step fits the small target (its collector runs ~10% of
- * the time at 1 GiB), a ResNet-50 fine-tune does not (its live set is ~3.5 GB and, held at 1 GiB, ZGC cycled back to back
- * on one of the two cores: the job took 1.2-1.3x as long). The target never shrinks and never passes the heap cap;
+ * the GCTimeRatio that ZGC lacks. Resnet18 training at batch 32 on two threads grows it once, to 960 MB (its live
+ * set peaks at 766 MB; at 866 MB, before the stem's conv output was recomputed in backward, it grew to 1200 MB and
+ * the process's peak RSS passed PyTorch's, docs/performance.md); a ResNet-50 fine-tune needs far more (its live set
+ * is ~3.5 GB and, held at 1 GiB, ZGC cycled back to back on one of the two cores: the job took 1.2-1.3x as long). The target never shrinks and never passes the heap cap;
  * a target given in MINIFIG_JAVA_OPTS is treated the same. Started by {@link Main#main} and the bench NetDriver.
  * Measurements: docs/performance.md, "Heap flags".
  */
