@@ -141,16 +141,22 @@ public final class Conv2d implements Layer {
 
     @Override
     public Tensor forward(Tensor x, boolean training) {
-        Tensor y = emptyOutput(x, training);
         if (training) winogradCache = null;     // stale after the step anyway; not held through training
-        // the bias goes in as the outputs are stored (Epilogue's first step: y += b per channel)
-        Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
-        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, training, epi,
-                training ? null : evalWinogradWeights(x.shape[0], y.shape[2] * y.shape[3]));
+        Tensor y = output(x, training);
         if (training) {
             input = x;
             inputRecompute = null;
         }
+        return y;
+    }
+
+    /** This conv of x, caching nothing: the forward's work, and {@link #recomputeOutput}'s with the same bits. */
+    private Tensor output(Tensor x, boolean training) {
+        Tensor y = emptyOutput(x, training);
+        // the bias goes in as the outputs are stored (Epilogue's first step: y += b per channel)
+        Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
+        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, training, epi,
+                training ? null : evalWinogradWeights(x.shape[0], y.shape[2] * y.shape[3]));
         return y;
     }
 
@@ -172,11 +178,7 @@ public final class Conv2d implements Layer {
      * between the forward and the backward. Call it before this layer's backward, which releases the input.
      */
     Tensor recomputeOutput() {
-        Tensor x = Checks.cached(input, "Conv2d");
-        Tensor y = emptyOutput(x, true);
-        Epilogue epi = bias == null ? null : new Epilogue(bias.value.data, null, null, null, null, null, false);
-        convolve(weight.value.data, outChannels, x, kernel, stride, padding, y, winogradAllowed, true, epi, null);
-        return y;
+        return output(Checks.cached(input, "Conv2d"), true);
     }
 
     /**
