@@ -51,22 +51,19 @@ public final class Winograd {
     public static GemmBlocked.PackedA[] transformedWeights(float[] w, int O, int C) {
         float[] u = new float[16 * O * C];
         transformWeights(w, O, C, u);
-        return pack(u, O, C);
+        return pack(u, O, C, null);
     }
 
-    /** The 16 U[ξ] [O, C] of u, each packed for {@link GemmBlocked#sgemm(GemmBlocked.PackedA, int, GemmBlocked.BPanels, float[], int, int, boolean)}. */
-    private static GemmBlocked.PackedA[] pack(float[] u, int O, int C) {
-        GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
-        for (int xi = 0; xi < 16; xi++) a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C);
-        return a;
-    }
-
-    /** {@link #pack} into this thread's scratch (slots PACKED_U..): valid until its next call on this thread. */
-    private static GemmBlocked.PackedA[] packInto(float[] u, int O, int C, float[][] sc) {
+    /**
+     * The 16 U[ξ] [O, C] of u, each packed for {@link GemmBlocked#sgemm(GemmBlocked.PackedA, int, GemmBlocked.BPanels,
+     * float[], int, int, boolean)}: into new arrays when sc is null (kept weights), else into this thread's scratch
+     * sc (slots PACKED_U..), valid until the next such call on this thread.
+     */
+    private static GemmBlocked.PackedA[] pack(float[] u, int O, int C, float[][] sc) {
         GemmBlocked.PackedA[] a = new GemmBlocked.PackedA[16];
         int size = GemmBlocked.packedSize(O, C);
         for (int xi = 0; xi < 16; xi++)
-            a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C, buffer(sc, PACKED_U + xi, size));
+            a[xi] = GemmBlocked.DEFAULT.pack(false, O, C, u, xi * O * C, C, sc == null ? null : buffer(sc, PACKED_U + xi, size));
         return a;
     }
 
@@ -92,7 +89,7 @@ public final class Winograd {
                                 float[] y, int yOff, Epilogue epi) {
         int perImage = ((H + 1) / 2) * ((W + 1) / 2);
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
-            forwardInChunks(a != null ? a : packInto(u, O, C, SCRATCH.get()), O, x, N, C, H, W, y, yOff, epi);
+            forwardInChunks(a != null ? a : pack(u, O, C, SCRATCH.get()), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
         // The images in SLOTS fixed ranges of at least forwardSlotMinTiles tiles each, each range whole on one thread
