@@ -206,10 +206,11 @@ public final class Winograd {
     }
 
     /**
-     * Per calling thread: V, M and U (see {@link #forward}; {@link #weightGrad} keeps E in M's place and dU in U's),
-     * and weightGrad's image-slot dUs; grown to the largest request.
+     * Per calling thread: V, M and U (see {@link #forward}; {@link #weightGrad} keeps E in M's place and its dU, or its
+     * image slots' dUs side by side, in U's: a forward's U and a weight gradient's dU are never live at once); grown
+     * to the largest request.
      */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private static float[] buffer(float[][] b, int slot, int size) {
         if (b[slot].length < size) b[slot] = new float[size];
@@ -511,7 +512,7 @@ public final class Winograd {
         // images per group: bounded by maxTiles with shared phases, by V's size (slotGroupFloats) in a slot
         int G = slots == 1 ? Math.max(1, Math.min(N, maxTiles / perImage))
                 : Math.max(1, Math.min((N + slots - 1) / slots, slotGroupFloats / (C * perImage))), OC16 = 16 * O * C;
-        float[] du = buffer(BUFFERS.get(), slots == 1 ? 2 : 3, slots * OC16);
+        float[] du = buffer(BUFFERS.get(), 2, slots * OC16);
         if (slots == 1) {
             gradientGroups(x, dy, 0, N, G, C, H, W, O, du, 0);
         } else {
