@@ -2,6 +2,7 @@ package minifig.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,6 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
  * holds the plain loops they are tested against. Elementwise results are bit-identical to the plain loops
  * (same operations in the same order, no fused multiply-add); the sums accumulate 256-element blocks in
  * float lanes and the blocks in double, so they differ from a plain double loop only in the last bits.
+ * <p>A block's lanes are added by {@link #laneSum}'s fixed tree, not by {@code reduceLanes(ADD)}, whose order is
+ * unspecified: C2's intrinsic and the library's Java fallback (which the interpreter and C1 run) add them in
+ * different orders. A training run's first steps, before C2 compiles these loops, then rounded BatchNorm's statistics
+ * differently from later ones, and when that switch came depended on the JIT's timing: four processes training
+ * ResNet-18 from one seed gave four different losses by the second step (docs/performance.md).
  */
 public final class Elementwise {
     private Elementwise() {}
@@ -17,6 +23,23 @@ public final class Elementwise {
     private static final int V = S.length();
     /** Elements summed in float lanes before the partial sum moves to a double. */
     private static final int BLOCK = 256;
+
+    /** {@link #laneSum}'s folds: lane l takes lane (l + h) mod V, for h = V/2, V/4, ..., 1. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] FOLDS = new VectorShuffle[Integer.numberOfTrailingZeros(V)];
+
+    static {
+        for (int k = 0; k < FOLDS.length; k++) FOLDS[k] = VectorShuffle.iota(S, V >> (k + 1), 1, true);
+    }
+
+    /**
+     * The sum of v's lanes by a fixed tree (lane l + h added onto lane l, h = V/2, ..., 1; the result in lane 0): lanewise
+     * adds and a rearrange round the same way whether C2's intrinsics or the library's Java code run them.
+     */
+    private static float laneSum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLDS) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
 
     /** Below this many elements a loop runs on the calling thread: a fork costs more than the work. */
     public static final int PARALLEL_MIN = 1 << 16;
@@ -96,7 +119,7 @@ public final class Elementwise {
         while (i + BLOCK <= n) {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < BLOCK; j += V) acc = acc.add(FloatVector.fromArray(S, x, off + i + j));
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += laneSum(acc);
             i += BLOCK;
         }
         for (; i < n; i++) s += x[off + i];
@@ -113,7 +136,7 @@ public final class Elementwise {
                 FloatVector d = FloatVector.fromArray(S, x, off + i + j).sub(mean);
                 acc = d.fma(d, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += laneSum(acc);
             i += BLOCK;
         }
         for (; i < n; i++) {
@@ -132,7 +155,7 @@ public final class Elementwise {
             for (int j = 0; j < BLOCK; j += V) {
                 acc = FloatVector.fromArray(S, a, off + i + j).fma(FloatVector.fromArray(S, b, off + i + j), acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += laneSum(acc);
             i += BLOCK;
         }
         for (; i < n; i++) s += (double) a[off + i] * b[off + i];
@@ -178,7 +201,7 @@ public final class Elementwise {
                 FloatVector h = FloatVector.fromArray(S, x, off + i + j).sub(mean).mul(scale);
                 acc = FloatVector.fromArray(S, d, off + i + j).fma(h, acc);
             }
-            s += acc.reduceLanes(VectorOperators.ADD);
+            s += laneSum(acc);
             i += BLOCK;
         }
         for (; i < n; i++) s += (double) d[off + i] * ((x[off + i] - mean) * scale);
@@ -189,8 +212,8 @@ public final class Elementwise {
      * The backward sums of a BatchNorm whose ReLU ran in the same forward pass ({@link #normalizeRelu}), over one
      * channel run [off, off+n): with x-hat h = (x - mean) * scale recomputed from the cached input and the ReLU's
      * gradient dm = (g * h + b > 0) ? d : 0, sums[0] = sum of dm and sums[1] = sum of dm * h, the same sums as
-     * {@link #sum} / {@link #dotNormalized} of {@link #reluBackward}'s output (same blocks and lanes; only
-     * reduceLanes' unspecified order may differ). One read of d and x instead of a ReLU pass plus two sum passes.
+     * {@link #sum} / {@link #dotNormalized} of {@link #reluBackward}'s output (same blocks, lanes and order). One read
+     * of d and x instead of a ReLU pass plus two sum passes.
      */
     public static void reluMaskedSums(float[] d, float[] x, int off, int n, float mean, float scale, float g, float b,
                                       double[] sums) {
@@ -205,8 +228,8 @@ public final class Elementwise {
                 accS = accS.add(dm);
                 accT = dm.fma(hv, accT);
             }
-            s += accS.reduceLanes(VectorOperators.ADD);
-            t += accT.reduceLanes(VectorOperators.ADD);
+            s += laneSum(accS);
+            t += laneSum(accT);
             i += BLOCK;
         }
         for (; i < n; i++) {

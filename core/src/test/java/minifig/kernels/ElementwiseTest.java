@@ -115,4 +115,50 @@ class ElementwiseTest {
         double want = ElementwiseNaive.sum(big, 0, big.length);
         assertEquals(want, Elementwise.sum(big, 0, big.length), 1e-6 * want);
     }
+
+    /**
+     * The sums' exact order, in scalar Java: 256-element blocks, each summed per lane in float (fma for dot), the V lanes
+     * folded as a tree (lane l + h onto lane l, h = V/2 .. 1), the blocks and a scalar tail added in double.
+     */
+    private static double blockedSum(float[] a, float[] b, int off, int n, int V) {
+        double s = 0;
+        int i = 0;
+        for (; i + 256 <= n; i += 256) {
+            float[] lane = new float[V];
+            for (int j = 0; j < 256; j++) {
+                float x = a[off + i + j];
+                lane[j % V] = b == null ? lane[j % V] + x : Math.fma(x, b[off + i + j], lane[j % V]);
+            }
+            for (int h = V / 2; h >= 1; h /= 2) {
+                float[] folded = new float[V];
+                for (int l = 0; l < V; l++) folded[l] = lane[l] + lane[(l + h) % V];
+                lane = folded;
+            }
+            s += lane[0];
+        }
+        for (; i < n; i++) s += b == null ? a[off + i] : (double) a[off + i] * b[off + i];
+        return s;
+    }
+
+    @Test
+    void sumsAddTheirLanesInOneOrderWhicheverCompilerRunsThem() {
+        // reduceLanes(ADD) leaves the order to the implementation: C2's intrinsic and the Java fallback that runs
+        // before C2 compiles a loop rounded differently, so a training run's BatchNorm statistics depended on the JIT's
+        // timing. The first calls run interpreted or in C1, the later ones in C2: every one must give the same bits.
+        Random r = new Random(8);
+        int V = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(), n = 256 * 5 + 37, off = 3;
+        float[] a = random(r, n + off), b = random(r, n + off);
+        double wantSum = blockedSum(a, null, off, n, V), wantDot = blockedSum(a, b, off, n, V);
+        for (int call = 0; call < 30_000; call++) {
+            double sum = Elementwise.sum(a, off, n), dot = Elementwise.dot(a, b, off, n);
+            if (sum != wantSum || dot != wantDot) {
+                assertEquals(wantSum, sum, 0.0, "sum at call " + call);
+                assertEquals(wantDot, dot, 0.0, "dot at call " + call);
+            }
+        }
+        double[] sums = new double[2];
+        Elementwise.reluMaskedSums(a, b, off, n, 0f, 1f, 1f, 1e9f, sums); // mask all-pass: the plain sum and dot
+        assertEquals(wantSum, sums[0], 0.0, "reluMaskedSums' sum");
+        assertEquals(wantDot, sums[1], 0.0, "reluMaskedSums' dot");
+    }
 }
