@@ -18,9 +18,12 @@ import minifig.kernels.Parallel;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.Interleaved
  * [--rounds 20] [--refs] [--threads 1,2] 512x512x512 1024x1024x1024 ...} ({@code --refs} adds EJML and, up to 512^3,
- * naive). {@code --threads 1} times the one-thread cases only, for a run pinned to one core ({@code taskset -c 1}): on
- * this 2-vCPU host the unpinned one-thread GEMMs on the conv shapes ran 0.90-0.99x as fast as pinned
- * (docs/performance.md).
+ * naive). {@code --threads 1} times the one-thread cases only, for a run pinned to one core ({@code taskset -c 1}).
+ * Add {@code -XX:+UseParallelGC}, the collector the JMH benchmarks fork with: the GEMMs that pack a B too large for
+ * L3 read it slower under G1, the JVM's default (B's packing from memory 18-19 GB/s vs 24-26 under Serial or
+ * Parallel, the same code), which cost 128x6272x1152 3-6 points of peak. A run pinned to one core gets the Serial
+ * collector by the JVM's ergonomics (one CPU), which is all the "pinned vs unpinned" difference once measured
+ * here (docs/performance.md).
  */
 public final class Interleaved {
     private Interleaved() {}
