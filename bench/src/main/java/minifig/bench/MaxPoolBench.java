@@ -40,7 +40,7 @@ public class MaxPoolBench {
 
     private static final int C = 64, H = 112, OH = 56;
     private float[] x, y;
-    private int[] arg;
+    private byte[] arg;
 
     @Setup
     public void setup() {
@@ -49,7 +49,7 @@ public class MaxPoolBench {
         x = new float[batch * C * H * H];
         for (int i = 0; i < x.length; i++) x[i] = Math.max(0f, (float) r.nextGaussian());
         y = new float[batch * C * OH * OH];
-        arg = new int[y.length];
+        arg = new byte[y.length];
     }
 
     @Benchmark
@@ -73,7 +73,7 @@ public class MaxPoolBench {
     }
 
     /** One stem pool over the batch, by the reference loop or the vector kernel, with or without argmax. */
-    private float[] pool(boolean reference, int[] argmax) {
+    private float[] pool(boolean reference, byte[] argmax) {
         if (reference) MaxPoolNaive.forward(x, batch * C, H, H, 3, 2, 1, y, argmax);
         else MaxPool.forward(x, batch * C, H, H, 3, 2, 1, y, argmax);
         return y;

@@ -26,8 +26,33 @@ public final class MaxPool {
     /** Below this many input elements one thread does it. */
     static final long PARALLEL_MIN = 1L << 16;
 
+    /**
+     * The largest window whose argmax fits a byte (K*K positions, 0 to 120): a max-pool layer keeps one argmax per output
+     * between its forward and backward, and ResNet's stem pool has 25.7 MB of them at batch 32 as ints, 6.4 MB as bytes.
+     */
+    public static final int MAX_KERNEL_WITH_ARGMAX = 11;
+
+    /** Rejects a window too large for a byte argmax, when an argmax is asked for. */
+    static void checkArgmaxKernel(int K, byte[] arg) {
+        if (arg != null && K > MAX_KERNEL_WITH_ARGMAX) {
+            throw new IllegalArgumentException("max pooling with argmax: kernel_size at most " + MAX_KERNEL_WITH_ARGMAX
+                    + " (the window position is kept in a byte), got " + K);
+        }
+    }
+
+    /**
+     * Per window position k = kh * K + kw, its offset in a plane of width W from the window's top left corner:
+     * backward's input index is that corner's index plus {@code offsets[arg]}.
+     */
+    public static int[] windowOffsets(int K, int W) {
+        int[] off = new int[K * K];
+        for (int k = 0; k < off.length; k++) off[k] = k / K * W + k % K;
+        return off;
+    }
+
     /** Same contract as {@link MaxPoolNaive#forward}. */
-    public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, int[] arg) {
+    public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
+        checkArgmaxKernel(K, arg);
         if (SI.length() != V) {     // float and int lanes match on every x86/ARM vector size; keep the reference otherwise
             MaxPoolNaive.forward(x, planes, H, W, K, stride, pad, y, arg);
             return;
@@ -39,7 +64,7 @@ public final class MaxPool {
         }
     }
 
-    private static void planes(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y, int[] arg) {
+    private static void planes(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
         // Window starts (in padded-row columns) 0, stride, ..., (OW-1)*stride, computed in whole vectors.
         int starts = ((OW - 1) * stride + 1 + V - 1) / V * V;
@@ -66,7 +91,11 @@ public final class MaxPool {
                     y[o] = best[s];
                     // A padding column only "wins" when every real value of the window is -infinity; the
                     // reference then keeps the window's first real position.
-                    if (arg != null) arg[o] = base + (col >= 0 && col < W ? h * W + col : h0 * W + Math.max(s - pad, 0));
+                    if (!(col >= 0 && col < W)) {
+                        h = h0;
+                        col = Math.max(s - pad, 0);
+                    }
+                    arg[o] = (byte) ((h - (oh * stride - pad)) * K + col - (s - pad));
                 }
             }
         }

@@ -8,8 +8,13 @@ package minifig.kernels;
 public final class MaxPoolNaive {
     private MaxPoolNaive() {}
 
-    /** x: planes [P, H, W] -> y: [P, OH, OW]; arg (may be null) gets the flat index into x of each output's max. */
-    public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, int[] arg) {
+    /**
+     * x: planes [P, H, W] -> y: [P, OH, OW]; arg (may be null) gets, per output, where its max lies in its window:
+     * kh * K + kw, the window's top left corner (oh*stride - pad, ow*stride - pad) being (0, 0). K at most
+     * {@link MaxPool#MAX_KERNEL_WITH_ARGMAX}.
+     */
+    public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
+        MaxPool.checkArgmaxKernel(K, arg);
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
         int o = 0;
         for (int nc = 0; nc < planes; nc++) {
@@ -32,7 +37,10 @@ public final class MaxPoolNaive {
                         if (Float.isNaN(best)) break;
                     }
                     y[o] = best;
-                    if (arg != null) arg[o] = bestIdx;
+                    if (arg != null) {
+                        int h = (bestIdx - base) / W, w = (bestIdx - base) % W;
+                        arg[o] = (byte) ((h - (oh * stride - pad)) * K + w - (ow * stride - pad));
+                    }
                 }
             }
         }

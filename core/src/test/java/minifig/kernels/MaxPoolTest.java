@@ -36,7 +36,7 @@ class MaxPoolTest extends KernelTestBase {
                             // An all -infinity plane: every window's max is -infinity, argmax its first real position.
                             if (specials) java.util.Arrays.fill(x, 0, H * W, Float.NEGATIVE_INFINITY);
                             float[] want = new float[planes * OH * OW], got = new float[want.length];
-                            int[] wantArg = new int[want.length], gotArg = new int[want.length];
+                            byte[] wantArg = new byte[want.length], gotArg = new byte[want.length];
                             MaxPoolNaive.forward(x, planes, H, W, k, stride, pad, want, wantArg);
                             MaxPool.forward(x, planes, H, W, k, stride, pad, got, gotArg);
                             String what = "k=" + k + " stride=" + stride + " pad=" + pad + " " + H + "x" + W + " specials=" + specials;
@@ -62,7 +62,7 @@ class MaxPoolTest extends KernelTestBase {
         int planes = 16, H = 112, W = 112, OH = 56;
         float[] x = input(r, planes * H * W, true);
         float[] want = new float[planes * OH * OH], got = new float[want.length];
-        int[] wantArg = new int[want.length], gotArg = new int[want.length];
+        byte[] wantArg = new byte[want.length], gotArg = new byte[want.length];
         MaxPoolNaive.forward(x, planes, H, W, 3, 2, 1, want, wantArg);
         MaxPool.forward(x, planes, H, W, 3, 2, 1, got, gotArg);
         assertArrayEquals(want, got);

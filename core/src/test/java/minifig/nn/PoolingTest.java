@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PoolingTest {
 
     @ParameterizedTest(name = "max k={0} s={1} p={2} {3}x{4}")
-    @CsvSource({"2, 2, 0, 6, 6", "3, 2, 1, 7, 6", "3, 1, 1, 5, 5", "2, 2, 1, 5, 7", "3, 3, 0, 8, 7"})
+    // the last: the largest window whose argmax fits a byte (positions 0-120)
+    @CsvSource({"2, 2, 0, 6, 6", "3, 2, 1, 7, 6", "3, 1, 1, 5, 5", "2, 2, 1, 5, 7", "3, 3, 0, 8, 7", "11, 3, 5, 13, 12"})
     void maxPoolGradients(int k, int s, int p, int h, int w) {
         Random rng = new Random(k * 10 + s + p);
         // Distinct values 0.05 apart: a perturbation of h = 0.01 never changes which input wins a window.
@@ -33,6 +34,12 @@ class PoolingTest {
         MaxPool2d p2 = new MaxPool2d(2);
         p2.forward(t, true);
         assertArrayEquals(new float[] {1, 0, 0, 0}, p2.backward(new Tensor(new float[] {1}, 1, 1, 1, 1)).data);
+    }
+
+    @Test
+    void maxPoolRejectsAWindowTooLargeForItsByteArgmax() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(12));
+        assertTrue(e.getMessage().contains("at most 11") && e.getMessage().contains("got 12"), e.getMessage());
     }
 
     @Test
