@@ -311,15 +311,17 @@ public final class GemmBlocked {
                                     kernel6x4(kcb, aa, a0, as, b, bOff, C, cOff, ldc, add);
                                     continue;
                                 }
-                                // An edge tile runs in edge. With add, it starts from C's values, as kernel6x4 does: then
-                                // every element of C is one FMA chain over all of K whichever tile computes it, and an
-                                // image's outputs do not depend on whether its columns fall in an edge panel, i.e. on its
-                                // batch (C + a chain from zero differs in the last bits once K spans two k blocks).
+                                // An edge tile runs in edge, starting from its values: C's when the k block adds, as
+                                // kernel6x4 starts from C, else zeros. Then every element of C is one FMA chain over all
+                                // of K whichever tile computes it, and an image's outputs do not depend on whether its
+                                // columns fall in an edge panel, i.e. on its batch (C + a chain from zero differs in the
+                                // last bits once K spans two k blocks).
                                 if (add) for (int i = 0; i < mr; i++) System.arraycopy(C, cOff + i * ldc, edge, i * NR, nr);
-                                if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge, add);
-                                else if (mr <= 3) shortKernel(kcb, aa, a0, as, b, bOff, edge, add);
-                                else if (mr == 4) fourKernel(kcb, aa, a0, as, b, bOff, edge, add);
-                                else kernel6x4(kcb, aa, a0, as, b, bOff, edge, 0, NR, add);
+                                else java.util.Arrays.fill(edge, 0f);
+                                if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge);
+                                else if (mr <= 3) shortKernel(kcb, aa, a0, as, b, bOff, edge);
+                                else if (mr == 4) fourKernel(kcb, aa, a0, as, b, bOff, edge);
+                                else kernel6x4(kcb, aa, a0, as, b, bOff, edge, 0, NR, true);
                                 for (int i = 0; i < mr; i++) System.arraycopy(edge, i * NR, C, cOff + i * ldc, nr);
                                 continue;
                             }
@@ -677,22 +679,17 @@ public final class GemmBlocked {
     /**
      * The 6 x 4 tile's ragged right edge, into edge (row stride NR): the first one (oneVector) or two vectors of its
      * columns only (A read as in {@link #kernel6x4}), so a last panel of a few columns does not cost a full tile. Layer4's conv GEMM at batch 8 has N =
-     * 392 = 6 x 64 + 8: with the full tile one panel in seven computed 56 dropped columns. With add the accumulators
-     * start from edge, where block() has copied C's values, as kernel6x4's start from C (so do the other edge kernels).
+     * 392 = 6 x 64 + 8: with the full tile one panel in seven computed 56 dropped columns. Like the other edge kernels it
+     * starts from edge's values (block() puts C's or zeros there), as kernel6x4 starts from C.
      */
-    private static void narrowKernel(boolean oneVector, int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge,
-                                     boolean add) {
+    private static void narrowKernel(boolean oneVector, int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
         int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
-        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00;
-        FloatVector c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00;
-        if (add) {
-            c00 = FloatVector.fromArray(S, edge, 0); c10 = FloatVector.fromArray(S, edge, NR);
-            c20 = FloatVector.fromArray(S, edge, 2 * NR); c30 = FloatVector.fromArray(S, edge, 3 * NR);
-            c40 = FloatVector.fromArray(S, edge, 4 * NR); c50 = FloatVector.fromArray(S, edge, 5 * NR);
-            c01 = FloatVector.fromArray(S, edge, V); c11 = FloatVector.fromArray(S, edge, NR + V);
-            c21 = FloatVector.fromArray(S, edge, 2 * NR + V); c31 = FloatVector.fromArray(S, edge, 3 * NR + V);
-            c41 = FloatVector.fromArray(S, edge, 4 * NR + V); c51 = FloatVector.fromArray(S, edge, 5 * NR + V);
-        }
+        FloatVector c00 = FloatVector.fromArray(S, edge, 0), c10 = FloatVector.fromArray(S, edge, NR),
+                c20 = FloatVector.fromArray(S, edge, 2 * NR), c30 = FloatVector.fromArray(S, edge, 3 * NR),
+                c40 = FloatVector.fromArray(S, edge, 4 * NR), c50 = FloatVector.fromArray(S, edge, 5 * NR);
+        FloatVector c01 = FloatVector.fromArray(S, edge, V), c11 = FloatVector.fromArray(S, edge, NR + V),
+                c21 = FloatVector.fromArray(S, edge, 2 * NR + V), c31 = FloatVector.fromArray(S, edge, 3 * NR + V),
+                c41 = FloatVector.fromArray(S, edge, 4 * NR + V), c51 = FloatVector.fromArray(S, edge, 5 * NR + V);
         if (oneVector) {
             for (int p = 0; p < kcb; p++) {
                 FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
@@ -731,18 +728,14 @@ public final class GemmBlocked {
      * The 6 x 4 tile's ragged bottom edge, into edge (row stride NR): the first three rows of the six-row panel only,
      * half the FMAs of the full tile. 128 and 512 output channels leave a last tile of two rows (M = 6 x 21 + 2).
      */
-    private static void shortKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge, boolean add) {
+    private static void shortKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
         int a1 = a0 + as, a2 = a1 + as;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        if (add) {
-            c00 = FloatVector.fromArray(S, edge, 0); c01 = FloatVector.fromArray(S, edge, V);
-            c02 = FloatVector.fromArray(S, edge, 2 * V); c03 = FloatVector.fromArray(S, edge, 3 * V);
-            c10 = FloatVector.fromArray(S, edge, NR); c11 = FloatVector.fromArray(S, edge, NR + V);
-            c12 = FloatVector.fromArray(S, edge, NR + 2 * V); c13 = FloatVector.fromArray(S, edge, NR + 3 * V);
-            c20 = FloatVector.fromArray(S, edge, 2 * NR); c21 = FloatVector.fromArray(S, edge, 2 * NR + V);
-            c22 = FloatVector.fromArray(S, edge, 2 * NR + 2 * V); c23 = FloatVector.fromArray(S, edge, 2 * NR + 3 * V);
-        }
+        FloatVector c00 = FloatVector.fromArray(S, edge, 0), c01 = FloatVector.fromArray(S, edge, V),
+                c02 = FloatVector.fromArray(S, edge, 2 * V), c03 = FloatVector.fromArray(S, edge, 3 * V),
+                c10 = FloatVector.fromArray(S, edge, NR), c11 = FloatVector.fromArray(S, edge, NR + V),
+                c12 = FloatVector.fromArray(S, edge, NR + 2 * V), c13 = FloatVector.fromArray(S, edge, NR + 3 * V),
+                c20 = FloatVector.fromArray(S, edge, 2 * NR), c21 = FloatVector.fromArray(S, edge, 2 * NR + V),
+                c22 = FloatVector.fromArray(S, edge, 2 * NR + 2 * V), c23 = FloatVector.fromArray(S, edge, 2 * NR + 3 * V);
         for (int p = 0; p < kcb; p++) {
             int bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
@@ -766,21 +759,17 @@ public final class GemmBlocked {
      * eleven, and computing it as six rows cost 2-3% (bench ConvForwardAB, docs/performance.md). Written out apart
      * from {@link #shortKernel}: one kernel for both, its fourth row under a flag, ran 12-15% slower.
      */
-    private static void fourKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge, boolean add) {
+    private static void fourKernel(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
         int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         // the start from edge written out as in shortKernel: a helper returning vectors would box them (duplicates D1)
-        if (add) {
-            c00 = FloatVector.fromArray(S, edge, 0); c01 = FloatVector.fromArray(S, edge, V);
-            c02 = FloatVector.fromArray(S, edge, 2 * V); c03 = FloatVector.fromArray(S, edge, 3 * V);
-            c10 = FloatVector.fromArray(S, edge, NR); c11 = FloatVector.fromArray(S, edge, NR + V);
-            c12 = FloatVector.fromArray(S, edge, NR + 2 * V); c13 = FloatVector.fromArray(S, edge, NR + 3 * V);
-            c20 = FloatVector.fromArray(S, edge, 2 * NR); c21 = FloatVector.fromArray(S, edge, 2 * NR + V);
-            c22 = FloatVector.fromArray(S, edge, 2 * NR + 2 * V); c23 = FloatVector.fromArray(S, edge, 2 * NR + 3 * V);
-            c30 = FloatVector.fromArray(S, edge, 3 * NR); c31 = FloatVector.fromArray(S, edge, 3 * NR + V);
-            c32 = FloatVector.fromArray(S, edge, 3 * NR + 2 * V); c33 = FloatVector.fromArray(S, edge, 3 * NR + 3 * V);
-        }
+        FloatVector c00 = FloatVector.fromArray(S, edge, 0), c01 = FloatVector.fromArray(S, edge, V),
+                c02 = FloatVector.fromArray(S, edge, 2 * V), c03 = FloatVector.fromArray(S, edge, 3 * V),
+                c10 = FloatVector.fromArray(S, edge, NR), c11 = FloatVector.fromArray(S, edge, NR + V),
+                c12 = FloatVector.fromArray(S, edge, NR + 2 * V), c13 = FloatVector.fromArray(S, edge, NR + 3 * V),
+                c20 = FloatVector.fromArray(S, edge, 2 * NR), c21 = FloatVector.fromArray(S, edge, 2 * NR + V),
+                c22 = FloatVector.fromArray(S, edge, 2 * NR + 2 * V), c23 = FloatVector.fromArray(S, edge, 2 * NR + 3 * V),
+                c30 = FloatVector.fromArray(S, edge, 3 * NR), c31 = FloatVector.fromArray(S, edge, 3 * NR + V),
+                c32 = FloatVector.fromArray(S, edge, 3 * NR + 2 * V), c33 = FloatVector.fromArray(S, edge, 3 * NR + 3 * V);
         for (int p = 0; p < kcb; p++) {
             int bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V),
