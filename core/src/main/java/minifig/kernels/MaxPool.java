@@ -32,11 +32,11 @@ public final class MaxPool {
      */
     public static final int MAX_KERNEL_WITH_ARGMAX = 11;
 
-    /** Rejects a window too large for a byte argmax, when an argmax is asked for. */
-    static void checkArgmaxKernel(int K, byte[] arg) {
-        if (arg != null && K > MAX_KERNEL_WITH_ARGMAX) {
-            throw new IllegalArgumentException("max pooling with argmax: kernel_size at most " + MAX_KERNEL_WITH_ARGMAX
-                    + " (the window position is kept in a byte), got " + K);
+    /** Rejects a window too large for a byte argmax; {@code what} names the kernel size in the message. */
+    public static void checkArgmaxKernel(String what, int K) {
+        if (K > MAX_KERNEL_WITH_ARGMAX) {
+            throw new IllegalArgumentException(what + " must be at most " + MAX_KERNEL_WITH_ARGMAX
+                    + " (each max's window position is kept in a byte), got " + K);
         }
     }
 
@@ -52,7 +52,7 @@ public final class MaxPool {
 
     /** Same contract as {@link MaxPoolNaive#forward}. */
     public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
-        checkArgmaxKernel(K, arg);
+        if (arg != null) checkArgmaxKernel("max pooling kernel_size with argmax", K);
         if (SI.length() != V) {     // float and int lanes match on every x86/ARM vector size; keep the reference otherwise
             MaxPoolNaive.forward(x, planes, H, W, K, stride, pad, y, arg);
             return;

@@ -14,7 +14,7 @@ public final class MaxPoolNaive {
      * {@link MaxPool#MAX_KERNEL_WITH_ARGMAX}.
      */
     public static void forward(float[] x, int planes, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
-        MaxPool.checkArgmaxKernel(K, arg);
+        if (arg != null) MaxPool.checkArgmaxKernel("max pooling kernel_size with argmax", K);
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
         int o = 0;
         for (int nc = 0; nc < planes; nc++) {

@@ -28,10 +28,7 @@ public final class MaxPool2d implements Layer {
     public MaxPool2d(int kernel, int stride, int padding) {
         Checks.positive("MaxPool2d kernel_size", kernel);
         Checks.positive("MaxPool2d stride", stride);
-        if (kernel > MaxPool.MAX_KERNEL_WITH_ARGMAX) {
-            throw new IllegalArgumentException("MaxPool2d kernel_size must be at most " + MaxPool.MAX_KERNEL_WITH_ARGMAX
-                    + " (backward keeps each max's window position in a byte), got " + kernel);
-        }
+        MaxPool.checkArgmaxKernel("MaxPool2d kernel_size", kernel);
         if (padding < 0 || padding > kernel / 2) {
             throw new IllegalArgumentException("MaxPool2d padding must be between 0 and kernel_size/2 = "
                     + kernel / 2 + ", got " + padding);
