@@ -16,12 +16,17 @@ best-vs-best and median-vs-median. Then peak RSS (VmHWM) of a training run on ea
 Usage (from the repo root, after ./minifig bench-jar):
   /usr/bin/python3 bench/compare.py [--rounds 3] [--threads 1 2] [--cases resnet18_fwd:8 ...] [--rss-steps 3]
                                     [--no-rss] [--out docs/performance.md] [--ab OTHER.jar]
+  /usr/bin/python3 bench/compare.py --layers [--layer-batches 1 8 32] [--rounds 3]
+--layers times ResNet-18's conv layers one by one instead of the networks (NetCase's layer cases: the eval forward
+as the network runs it, the same without Winograd, and a training forward + backward), next to this machine's FMA
+peak measured in the same rounds, and writes GFLOP/s and % of peak for both engines.
 --ab OTHER.jar adds a third engine, the Java driver from another build (before/after a change). That build's own
 NetDriver runs it: builds from before 2026-11-30 16:40 keep every case's model (the old protocol, slower on our side
 at two threads); for a same-protocol A/B build the old code with the current NetDriver.java, as the results block of
 that day did (docs/performance.md, "What is measured").
-The results go between the markers <!-- results:begin --> and <!-- results:end --> of --out (the rest of
-the file, the hand-written notes, is kept); a missing file is created.
+The networks' results go between the markers <!-- results:begin --> and <!-- results:end --> of --out, the
+layers' between <!-- layers:begin --> and <!-- layers:end --> (the rest of the file, the hand-written notes, is
+kept); a missing file is created.
 """
 import argparse
 import datetime
@@ -43,6 +48,25 @@ JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "-XX:+UseZGC", "-XX:Initia
              "-XX:SoftMaxHeapSize=768m"]
 DEFAULT_CASES = ["resnet18_fwd:1", "resnet18_fwd:8", "resnet18_train:8", "resnet18_train:32",
                  "resnet50keras_fwd:8", "custom_fwd:32", "custom_train:32"]
+# ResNet-18's distinct conv layers, name_C_H_O_K_stride_pad (as bench ConvBench's layer param): the stem, the 3x3/1
+# convs of layer1-layer4, the 3x3/2 convs that open layer2-layer4, and their 1x1/2 downsamples.
+LAYERS = ["stem_3_224_64_7_2_3", "l1_64_56_64_3_1_1", "l2_128_28_128_3_1_1", "l3_256_14_256_3_1_1",
+          "l4_512_7_512_3_1_1", "s2_64_56_128_3_2_1", "s3_128_28_256_3_2_1", "s4_256_14_512_3_2_1",
+          "ds2_64_56_128_1_2_0", "ds3_128_28_256_1_2_0", "ds4_256_14_512_1_2_0"]
+
+
+def layer_cases(batches):
+    """NetCase's layer cases for every layer: fwd and train, and fwd-gemm where our forward runs Winograd (3x3/1)."""
+    cases = []
+    for layer in LAYERS:
+        winograd = layer.endswith("_3_1_1")
+        for mode in ["fwd", "fwd-gemm", "train"] if winograd else ["fwd", "train"]:
+            cases += [f"{mode}/{layer}:{b}" for b in batches]
+    return cases
+
+
+def is_layer(case):
+    return "/" in case or case == "peak"
 
 
 def jvm_flags(extra=()):
@@ -62,6 +86,7 @@ class Engine:
     def __init__(self, name, cmd):
         self.name = name
         self.cmd = cmd
+        self.flops = {}     # (case, batch, threads) -> floating-point operations per step, as our driver reports them
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   text=True, bufsize=1)
 
@@ -71,7 +96,9 @@ class Engine:
         line = self.p.stdout.readline()
         if not line.startswith("ok "):
             raise RuntimeError(f"{self.name}: {case} {batch} {threads}: {line!r}")
-        return float(line.split()[1])
+        f = line.split()
+        self.flops[(case, batch, threads)] = float(f[3]) if len(f) > 3 else 0.0
+        return float(f[1])
 
     def close(self):
         self.p.stdin.close()
@@ -81,12 +108,19 @@ class Engine:
 def timed_step(label, engine, case, batch, threads):
     """One request to an engine (its fastest of reps_for steps), logged as a progress line; returns seconds per step."""
     sec = engine.time(case, batch, threads, reps_for(case, batch))
-    print(f"{label} {engine.name:8} {case:18} b{batch:<3} t{threads}  {sec:8.3f} s  {batch / sec:7.2f} img/s", flush=True)
+    rate = f"{batch / sec:7.2f} img/s"
+    if is_layer(case) and engine.flops.get((case, batch, threads)):
+        rate = f"{engine.flops[(case, batch, threads)] / sec / 1e9:7.1f} GFLOP/s"
+    print(f"{label} {engine.name:8} {case:18} b{batch:<3} t{threads}  {sec:8.4f} s  {rate}", flush=True)
     return sec
 
 
 def reps_for(case, batch):
     """Repetitions per round: enough that a round of a fast case is not one timer tick."""
+    if case == "peak":
+        return 5
+    if "/" in case:
+        return 3 if batch <= 8 or case.startswith("fwd") else 1
     return 3 if (batch <= 8 and "train" not in case and "resnet50" not in case) or case.startswith("custom") else 1
 
 
@@ -134,7 +168,9 @@ def main():
     ap.add_argument("--solo-warmup", type=int, default=3,
                     help="unreported passes over every (case, threads) per engine, one engine at a time, before the rounds")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="CASE:BATCH, e.g. resnet18_fwd:8")
+    ap.add_argument("--cases", nargs="+", help="CASE:BATCH, e.g. resnet18_fwd:8 (default: the networks, or none with --layers)")
+    ap.add_argument("--layers", action="store_true", help="time ResNet-18's conv layers (LAYERS) and the FMA peak")
+    ap.add_argument("--layer-batches", type=int, nargs="+", default=[1, 8, 32])
     ap.add_argument("--rss-steps", type=int, default=3)
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
@@ -153,11 +189,17 @@ def main():
         engines.append(Engine("ours-ab", java_cmd(a.ab)))
     if not a.no_torch:
         engines.append(Engine("torch", TORCH_CMD))
-    cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases]
+    case_list = (a.cases if a.cases is not None else [] if a.layers else DEFAULT_CASES) + (
+        layer_cases(a.layer_batches) if a.layers else [])
+    cases = [(c.split(":")[0], int(c.split(":")[1])) for c in case_list]
+    if any(is_layer(c) for c, _ in cases) and ("peak", 1) not in cases:
+        cases.insert(0, ("peak", 1))   # the yardstick of the layers' % of peak, measured in the same rounds
     times = {}  # (engine, case, batch, threads) -> [sec per step]
     for e in engines:          # each engine warms up on its own, the others idle (see the module's doc)
         for p in range(a.solo_warmup):
             for case, batch in cases:
+                if case == "peak" and e.name == "torch":
+                    continue
                 for t in a.threads:
                     timed_step(f"solo {p}", e, case, batch, t)
     info["trips"] = []      # the core-to-core round trip at the start of each round: the host may move the vCPUs
@@ -167,6 +209,8 @@ def main():
             for t in a.threads:
                 order = engines if (r + len(times)) % 2 == 0 else engines[::-1]
                 for e in order:
+                    if case == "peak" and e.name == "torch":
+                        continue      # the peak is the machine's, measured by our FMA chains
                     sec = timed_step(f"round {r}", e, case, batch, t)
                     if r >= a.warmup:
                         times.setdefault((e.name, case, batch, t), []).append(sec)
@@ -174,17 +218,27 @@ def main():
         e.close()
     info["trip_end"] = core_round_trip()
 
-    rows = []
+    rows, layer_rows, peak = [], [], {}
     for case, batch in cases:
         for t in a.threads:
             row = {"case": case, "batch": batch, "threads": t}
+            fl = engines[0].flops.get((case, batch, t), 0.0)
             for e in engines:
+                if (e.name, case, batch, t) not in times:
+                    continue
                 s = times[(e.name, case, batch, t)]
-                row[e.name] = (batch / min(s), batch / statistics.median(s))
-            rows.append(row)
+                # networks: images per second; layers and the peak: GFLOP/s (our driver's flop count for both engines)
+                per = fl / 1e9 if is_layer(case) else batch
+                row[e.name] = (per / min(s), per / statistics.median(s))
+            if case == "peak":
+                peak[t] = row["ours"]
+            elif is_layer(case):
+                layer_rows.append(row)
+            else:
+                rows.append(row)
 
     rss_rows = []
-    if not a.no_rss:
+    if not a.no_rss and rows:
         for t in a.threads[:1]:
             torch_kb = rss(TORCH_CMD, "resnet18_train", 32, t, a.rss_steps) if not a.no_torch else None
             for opts in ([], [f"-Xmx{a.rss_xmx}"] if a.rss_xmx else None):
@@ -198,20 +252,25 @@ def main():
                 print(f"rss resnet18_train b32 t{t} ({label}): ours {ours_kb / 1024:.0f} MB in {sec:.0f} s, torch "
                       f"{'-' if torch_kb is None else f'{torch_kb / 1024:.0f} MB'}", flush=True)
 
-    md = report(a, info, started, engines, rows, rss_rows)
-    print(md)
-    if not a.no_write:
-        write(a.out, md)
+    blocks = []
+    if rows:
+        blocks.append(("results", report(a, info, started, engines, rows, rss_rows)))
+    if layer_rows:
+        blocks.append(("layers", layer_report(a, info, started, engines, layer_rows, peak)))
+    for name, md in blocks:
+        print(md)
+        if not a.no_write:
+            write(a.out, md, name)
 
 
 def fmt_trip(ns):
     return "not measured" if ns is None else f"{ns} ns"
 
 
-def report(a, info, started, engines, rows, rss_rows):
-    names = [e.name for e in engines]
+def header(a, info, started):
+    """The run's command, protocol and machine, first lines of each block."""
     cmd = "/usr/bin/python3 bench/compare.py " + " ".join(sys.argv[1:])
-    out = [f"Measured {started:%Y-%m-%d %H:%M %Z} with `{cmd.strip()}`, {a.rounds} interleaved rounds "
+    return [f"Measured {started:%Y-%m-%d %H:%M %Z} with `{cmd.strip()}`, {a.rounds} interleaved rounds "
            f"(plus {a.warmup} warm-up round{'s' if a.warmup != 1 else ''}, after {a.solo_warmup} solo warm-up "
            f"pass{'es' if a.solo_warmup != 1 else ''} per engine).", "",
            f"* CPU: {info['cpu']}, {info['cores']} cores, SIMD flags: {info['simd']} "
@@ -221,7 +280,12 @@ def report(a, info, started, engines, rows, rss_rows):
            f"round, {fmt_trip(info.get('trip_end'))} after the rounds (~43 ns when the two vCPUs share a cache, "
            f"~370 ns when they do not; docs/performance.md, \"Image slots\")",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
-           f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", "",
+           f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", ""]
+
+
+def report(a, info, started, engines, rows, rss_rows):
+    names = [e.name for e in engines]
+    out = header(a, info, started) + [
            "Images per second, best round (median round in brackets); ratio = ours / torch at the same thread count.", ""]
     head = "| network | batch | threads | " + " | ".join(f"{n} img/s" for n in names)
     if "torch" in names:
@@ -247,8 +311,40 @@ def report(a, info, started, engines, rows, rss_rows):
     return "\n".join(out) + "\n"
 
 
-def write(path, md):
-    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+def layer_report(a, info, started, engines, rows, peak):
+    names = [e.name for e in engines]
+    out = header(a, info, started) + [
+        "FMA peak measured in the same rounds (`peak`: `PeakFlops`' independent FMA chains on every thread), best "
+        "(median) GFLOP/s: " + ", ".join(f"{t} thread{'s' if t > 1 else ''} {p[0]:.1f} ({p[1]:.1f})"
+                                         for t, p in sorted(peak.items())) + ".", "",
+        "Each conv layer alone, no bias, random input: GFLOP/s = direct-convolution flops (forward 2·O·OH·OW·C·K·K per "
+        "image; `train` = training forward + dX + dW, three times that) / time, best round (median in brackets); "
+        "% of peak = best against the best peak at the same thread count. `fwd` is the eval forward as the "
+        "network runs it: ours takes the 3x3/1 convs through Winograd F(2x2,3x3), 2.25x fewer multiply-adds, so its "
+        "rate there is an im2col-equivalent one and may pass 100%; `fwd-gemm` is the same forward with Winograd "
+        "forbidden (implicit im2col + GEMM, the kernel the targets' % of peak is about). PyTorch runs its own choice "
+        "(oneDNN) in both; `train` trains as each engine does (ours: Winograd where `Conv2d` picks it).", ""]
+    head = "| layer | C→O, K/stride | pass | batch | threads | " + " | ".join(
+        f"{n} GFLOP/s | {n} % of peak" for n in names)
+    if "torch" in names:
+        head += " | ours/torch best | ours/torch median"
+    out.append(head + " |")
+    out.append("|---|---|---|---:|---:|" + "---:|" * (2 * len(names) + 2 * ("torch" in names)))
+    for r in rows:
+        mode, layer = r["case"].split("/")
+        name, C, H, O, K, st, _ = layer.split("_")
+        cells = [name, f"{C}→{O} at {H}x{H}, {K}x{K}/{st}", mode, str(r["batch"]), str(r["threads"])]
+        p = peak.get(r["threads"], (float("nan"),))[0]
+        for n in names:
+            cells += [f"{r[n][0]:.1f} ({r[n][1]:.1f})", f"{100 * r[n][0] / p:.0f}%"]
+        if "torch" in names:
+            cells += [f"{r['ours'][0] / r['torch'][0]:.2f}", f"{r['ours'][1] / r['torch'][1]:.2f}"]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def write(path, md, name="results"):
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     block = f"{begin}\n{md}{end}"
     if os.path.exists(path):
         text = open(path).read()

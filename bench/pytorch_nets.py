@@ -7,6 +7,9 @@ Cases (36 classes, random input from a fixed seed):
   resnet50keras_fwd  torchvision resnet50 rebuilt as the Keras ResNet50 ("v1": stride on each stage's first 1x1 conv,
                      conv biases, BN eps 1e-3), eval forward, 224x224
   custom_fwd / custom_train   the custom net (minifig.models.CustomNet) at 64x64, NLL loss on log-probabilities
+  MODE/name_C_H_O_K_stride_pad   one conv layer (no bias; NetCase's layer cases): fwd and fwd-gemm a no_grad
+                     forward (oneDNN picks its own algorithm either way), train a forward and the gradients of the
+                     input and the weight (torch.autograd.grad)
 
 Modes:
   serve (default)  reads lines "CASE BATCH THREADS REPS" on stdin, prints "ok SECONDS_PER_STEP" (fastest rep)
@@ -57,6 +60,30 @@ def resnet50_keras():
     return m
 
 
+class ConvCase:
+    """One conv layer, as NetCase's layer cases: input and output gradient drawn once from a fixed seed."""
+
+    def __init__(self, name, batch):
+        mode, layer = name.split("/")
+        if mode not in ("fwd", "fwd-gemm", "train"):
+            raise ValueError(f"unknown conv mode {mode!r} in {name!r}: expected fwd, fwd-gemm or train")
+        _, C, H, O, K, s, p = (int(v) if i else v for i, v in enumerate(layer.split("_")))
+        torch.manual_seed(42)
+        self.conv = nn.Conv2d(C, O, K, stride=s, padding=p, bias=False)
+        g = torch.Generator().manual_seed(7)
+        self.train = mode == "train"
+        self.x = torch.randn(batch, C, H, H, generator=g).requires_grad_(self.train)
+        OH = (H + 2 * p - K) // s + 1
+        self.dy = torch.randn(batch, O, OH, OH, generator=g)
+
+    def step(self):
+        if not self.train:
+            with torch.no_grad():
+                return self.conv(self.x)
+        y = self.conv(self.x)
+        return torch.autograd.grad(y, (self.x, self.conv.weight), self.dy)
+
+
 class Case:
     def __init__(self, name, batch):
         torch.manual_seed(42)
@@ -82,6 +109,10 @@ class Case:
         return loss
 
 
+def make_case(name, batch):
+    return ConvCase(name, batch) if "/" in name else Case(name, batch)
+
+
 def vm_hwm_kb():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
@@ -93,7 +124,7 @@ def main():
     if len(sys.argv) == 6 and sys.argv[1] == "--rss":
         name, batch, threads, steps = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
         torch.set_num_threads(threads)
-        c = Case(name, batch)
+        c = make_case(name, batch)
         for _ in range(steps):
             c.step()
         print("rss_kb", vm_hwm_kb())
@@ -109,7 +140,7 @@ def main():
         torch.set_num_threads(threads)
         if (name, batch) != current_key:
             c, current_key = None, None     # the old model is freed before the new one is built (and stays unset if that fails)
-            c, current_key = Case(name, batch), (name, batch)
+            c, current_key = make_case(name, batch), (name, batch)
             c.step()
         best = float("inf")
         for _ in range(reps):

@@ -14,7 +14,9 @@ import minifig.kernels.Parallel;
  * request, so the driver can alternate rounds with PyTorch's process on a shared, noisy machine.
  *
  * <pre>
- * serve:  reads lines "CASE BATCH THREADS REPS", runs REPS steps, prints "ok SECONDS_PER_STEP" (the fastest)
+ * serve:  reads lines "CASE BATCH THREADS REPS", runs REPS steps, prints "ok SECONDS_PER_STEP CHECK FLOPS": the
+ *         fastest step, "nan" if a result was NaN (else "-"), the floating-point operations of one step of a layer
+ *         or the peak case ({@link NetCase#flops}; 0 for a network)
  * rss:    --rss CASE BATCH THREADS STEPS  runs STEPS steps, prints "rss_kb VmHWM" from /proc/self/status
  * </pre>
  *
@@ -65,7 +67,8 @@ public final class NetDriver {
                 sink += c.step();
                 best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
             }
-            System.out.println(String.format(Locale.ROOT, "ok %.6f %s", best, Float.isNaN(sink) ? "nan" : "-"));
+            System.out.println(String.format(Locale.ROOT, "ok %.6f %s %.6e", best, Float.isNaN(sink) ? "nan" : "-",
+                    NetCase.flops(f[0], batch, threads)));
             System.out.flush();
         }
     }
