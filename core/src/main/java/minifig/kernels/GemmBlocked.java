@@ -79,7 +79,7 @@ public final class GemmBlocked {
         int bSize = K * Math.min(nc, roundUp(nCols, NR));
         if (b[0].length < mc * Math.min(kc, K)) b[0] = new float[mc * Math.min(kc, K)];
         if (b[1].length < bSize) b[1] = new float[bSize];
-        if (b[2].length < MR * NR) b[2] = new float[MR * NR];
+        if (b[2].length < 2 * MR * NR) b[2] = new float[2 * MR * NR];
         return b;
     }
 
@@ -311,18 +311,23 @@ public final class GemmBlocked {
                                     kernel6x4(kcb, aa, a0, as, b, bOff, C, cOff, ldc, add);
                                     continue;
                                 }
+                                // A narrow panel takes two full row tiles at once where it can: its kernels are bound by
+                                // one broadcast per FMA and the FMA latency, and twelve rows give them twice the chains.
+                                int rows = nr <= 2 * V && ir + 2 * MR <= mcb / MR * MR ? 2 * MR : mr;
                                 // An edge tile runs in edge, starting from its values: C's when the k block adds, as
                                 // kernel6x4 starts from C, else zeros. Then every element of C is one FMA chain over all
                                 // of K whichever tile computes it, and an image's outputs do not depend on whether its
                                 // columns fall in an edge panel, i.e. on its batch (C + a chain from zero differs in the
                                 // last bits once K spans two k blocks).
-                                if (add) for (int i = 0; i < mr; i++) System.arraycopy(C, cOff + i * ldc, edge, i * NR, nr);
-                                else java.util.Arrays.fill(edge, 0f);
-                                if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge);
+                                if (add) for (int i = 0; i < rows; i++) System.arraycopy(C, cOff + i * ldc, edge, i * NR, nr);
+                                else java.util.Arrays.fill(edge, 0, rows * NR, 0f);
+                                if (rows == 2 * MR) narrowKernel12(nr <= V, kcb, aa, a0, as, b, bOff, edge);
+                                else if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge);
                                 else if (mr <= 3) shortKernel(kcb, aa, a0, as, b, bOff, edge);
                                 else if (mr == 4) fourKernel(kcb, aa, a0, as, b, bOff, edge);
                                 else kernel6x4(kcb, aa, a0, as, b, bOff, edge, 0, NR, true);
-                                for (int i = 0; i < mr; i++) System.arraycopy(edge, i * NR, C, cOff + i * ldc, nr);
+                                for (int i = 0; i < rows; i++) System.arraycopy(edge, i * NR, C, cOff + i * ldc, nr);
+                                ir += rows - mr;        // the second row tile is done too
                                 continue;
                             }
                             if (mr == MR && nr == NR) {
@@ -722,6 +727,92 @@ public final class GemmBlocked {
         c30.intoArray(edge, 3 * NR); c40.intoArray(edge, 4 * NR); c50.intoArray(edge, 5 * NR);
         c01.intoArray(edge, V); c11.intoArray(edge, NR + V); c21.intoArray(edge, 2 * NR + V);
         c31.intoArray(edge, 3 * NR + V); c41.intoArray(edge, 4 * NR + V); c51.intoArray(edge, 5 * NR + V);
+    }
+
+    /**
+     * {@link #narrowKernel} over twelve rows, two row tiles at once, into edge (row stride NR): A's rows i = 0..11 at
+     * a0 + i*as. Its FMAs were bound by one broadcast each and by the FMA latency over six chains; twelve chains run
+     * a 1-vector edge in 0.37-0.39 of the full tile's time instead of 0.47-0.57, a 2-vector edge in 0.49-0.51 (as fast per
+     * FMA as the full tile) instead of 0.72-0.76 (scratch harness MK5, one core, K = 64-1024; docs/performance.md). The
+     * accumulators are x (first vector) and y (second vector), one of each per row. Written out beside the six-row
+     * kernel rather than merged with it under a row count: rows under a flag cost fourKernel 12-15% (duplicates D1).
+     */
+    private static void narrowKernel12(boolean oneVector, int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] edge) {
+        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as, a6 = a5 + as, a7 = a6 + as,
+                a8 = a7 + as, a9 = a8 + as, a10 = a9 + as, a11 = a10 + as;
+        FloatVector x0 = FloatVector.fromArray(S, edge, 0), x1 = FloatVector.fromArray(S, edge, NR),
+                x2 = FloatVector.fromArray(S, edge, 2 * NR), x3 = FloatVector.fromArray(S, edge, 3 * NR),
+                x4 = FloatVector.fromArray(S, edge, 4 * NR), x5 = FloatVector.fromArray(S, edge, 5 * NR),
+                x6 = FloatVector.fromArray(S, edge, 6 * NR), x7 = FloatVector.fromArray(S, edge, 7 * NR),
+                x8 = FloatVector.fromArray(S, edge, 8 * NR), x9 = FloatVector.fromArray(S, edge, 9 * NR),
+                x10 = FloatVector.fromArray(S, edge, 10 * NR), x11 = FloatVector.fromArray(S, edge, 11 * NR);
+        if (oneVector) {
+            for (int p = 0; p < kcb; p++) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
+                x0 = FloatVector.broadcast(S, A[a0 + p]).fma(b0, x0);
+                x1 = FloatVector.broadcast(S, A[a1 + p]).fma(b0, x1);
+                x2 = FloatVector.broadcast(S, A[a2 + p]).fma(b0, x2);
+                x3 = FloatVector.broadcast(S, A[a3 + p]).fma(b0, x3);
+                x4 = FloatVector.broadcast(S, A[a4 + p]).fma(b0, x4);
+                x5 = FloatVector.broadcast(S, A[a5 + p]).fma(b0, x5);
+                x6 = FloatVector.broadcast(S, A[a6 + p]).fma(b0, x6);
+                x7 = FloatVector.broadcast(S, A[a7 + p]).fma(b0, x7);
+                x8 = FloatVector.broadcast(S, A[a8 + p]).fma(b0, x8);
+                x9 = FloatVector.broadcast(S, A[a9 + p]).fma(b0, x9);
+                x10 = FloatVector.broadcast(S, A[a10 + p]).fma(b0, x10);
+                x11 = FloatVector.broadcast(S, A[a11 + p]).fma(b0, x11);
+            }
+            x0.intoArray(edge, 0); x1.intoArray(edge, NR); x2.intoArray(edge, 2 * NR); x3.intoArray(edge, 3 * NR);
+            x4.intoArray(edge, 4 * NR); x5.intoArray(edge, 5 * NR); x6.intoArray(edge, 6 * NR); x7.intoArray(edge, 7 * NR);
+            x8.intoArray(edge, 8 * NR); x9.intoArray(edge, 9 * NR); x10.intoArray(edge, 10 * NR); x11.intoArray(edge, 11 * NR);
+            return;
+        }
+        FloatVector y0 = FloatVector.fromArray(S, edge, V), y1 = FloatVector.fromArray(S, edge, NR + V),
+                y2 = FloatVector.fromArray(S, edge, 2 * NR + V), y3 = FloatVector.fromArray(S, edge, 3 * NR + V),
+                y4 = FloatVector.fromArray(S, edge, 4 * NR + V), y5 = FloatVector.fromArray(S, edge, 5 * NR + V),
+                y6 = FloatVector.fromArray(S, edge, 6 * NR + V), y7 = FloatVector.fromArray(S, edge, 7 * NR + V),
+                y8 = FloatVector.fromArray(S, edge, 8 * NR + V), y9 = FloatVector.fromArray(S, edge, 9 * NR + V),
+                y10 = FloatVector.fromArray(S, edge, 10 * NR + V), y11 = FloatVector.fromArray(S, edge, 11 * NR + V);
+        for (int p = 0; p < kcb; p++) {
+            int bo = bOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo), b1 = FloatVector.fromArray(S, bp, bo + V);
+            FloatVector a = FloatVector.broadcast(S, A[a0 + p]);
+            x0 = a.fma(b0, x0); y0 = a.fma(b1, y0);
+            a = FloatVector.broadcast(S, A[a1 + p]);
+            x1 = a.fma(b0, x1); y1 = a.fma(b1, y1);
+            a = FloatVector.broadcast(S, A[a2 + p]);
+            x2 = a.fma(b0, x2); y2 = a.fma(b1, y2);
+            a = FloatVector.broadcast(S, A[a3 + p]);
+            x3 = a.fma(b0, x3); y3 = a.fma(b1, y3);
+            a = FloatVector.broadcast(S, A[a4 + p]);
+            x4 = a.fma(b0, x4); y4 = a.fma(b1, y4);
+            a = FloatVector.broadcast(S, A[a5 + p]);
+            x5 = a.fma(b0, x5); y5 = a.fma(b1, y5);
+            a = FloatVector.broadcast(S, A[a6 + p]);
+            x6 = a.fma(b0, x6); y6 = a.fma(b1, y6);
+            a = FloatVector.broadcast(S, A[a7 + p]);
+            x7 = a.fma(b0, x7); y7 = a.fma(b1, y7);
+            a = FloatVector.broadcast(S, A[a8 + p]);
+            x8 = a.fma(b0, x8); y8 = a.fma(b1, y8);
+            a = FloatVector.broadcast(S, A[a9 + p]);
+            x9 = a.fma(b0, x9); y9 = a.fma(b1, y9);
+            a = FloatVector.broadcast(S, A[a10 + p]);
+            x10 = a.fma(b0, x10); y10 = a.fma(b1, y10);
+            a = FloatVector.broadcast(S, A[a11 + p]);
+            x11 = a.fma(b0, x11); y11 = a.fma(b1, y11);
+        }
+        x0.intoArray(edge, 0); y0.intoArray(edge, V);
+        x1.intoArray(edge, NR); y1.intoArray(edge, NR + V);
+        x2.intoArray(edge, 2 * NR); y2.intoArray(edge, 2 * NR + V);
+        x3.intoArray(edge, 3 * NR); y3.intoArray(edge, 3 * NR + V);
+        x4.intoArray(edge, 4 * NR); y4.intoArray(edge, 4 * NR + V);
+        x5.intoArray(edge, 5 * NR); y5.intoArray(edge, 5 * NR + V);
+        x6.intoArray(edge, 6 * NR); y6.intoArray(edge, 6 * NR + V);
+        x7.intoArray(edge, 7 * NR); y7.intoArray(edge, 7 * NR + V);
+        x8.intoArray(edge, 8 * NR); y8.intoArray(edge, 8 * NR + V);
+        x9.intoArray(edge, 9 * NR); y9.intoArray(edge, 9 * NR + V);
+        x10.intoArray(edge, 10 * NR); y10.intoArray(edge, 10 * NR + V);
+        x11.intoArray(edge, 11 * NR); y11.intoArray(edge, 11 * NR + V);
     }
 
     /**

@@ -230,10 +230,17 @@ class GemmTest extends KernelTestBase {
         // A conv's GEMM lays its images side by side, so where an image's pixels fall among the NR-column panels depends
         // on the batch. A column must come out the same from a full tile and from an edge tile, or an image's output
         // would depend on its batch-mates. Small k blocks make K span several: an edge tile that added C after its
-        // own chain, while a full tile starts its chain from C, differed in the last bits.
+        // own chain, while a full tile starts its chain from C, differed in the last bits. M = 27 also sends the narrow
+        // last panel through its twelve-row kernel (pairs of full row tiles), in row blocks of 12 and 30.
         Random r = new Random(31);
-        GemmBlocked small = new GemmBlocked(12, 16, 2 * GemmBlocked.NR);
-        int M = 9, K = 53, N = GemmBlocked.NR + 7;
+        for (int M : new int[] {9, 27}) {
+            for (int mc : new int[] {12, 30}) columnsKeepTheirBits(r, new GemmBlocked(mc, 16, 2 * GemmBlocked.NR), M);
+        }
+    }
+
+    /** An M x (NR + 7) product, and the same with its columns moved right by a few places, agree bit for bit. */
+    private static void columnsKeepTheirBits(Random r, GemmBlocked g, int M) {
+        int K = 53, N = GemmBlocked.NR + 7;
         for (boolean accumulate : new boolean[] {false, true}) {
             for (int shift : new int[] {1, 5, GemmBlocked.NR - 3, GemmBlocked.NR + 2}) {
                 int N2 = N + shift;
@@ -241,12 +248,12 @@ class GemmTest extends KernelTestBase {
                 float[] B2 = random(r, K * N2), C2 = random(r, M * N2);
                 for (int p = 0; p < K; p++) System.arraycopy(B, p * N, B2, p * N2 + shift, N);
                 for (int i = 0; i < M; i++) System.arraycopy(C, i * N, C2, i * N2 + shift, N);
-                small.sgemm(false, false, M, N, K, A, 0, K, B, 0, N, C, 0, N, accumulate, 1);
-                small.sgemm(false, false, M, N2, K, A, 0, K, B2, 0, N2, C2, 0, N2, accumulate, 1);
+                g.sgemm(false, false, M, N, K, A, 0, K, B, 0, N, C, 0, N, accumulate, 1);
+                g.sgemm(false, false, M, N2, K, A, 0, K, B2, 0, N2, C2, 0, N2, accumulate, 1);
                 for (int i = 0; i < M; i++) {
                     assertArrayEquals(java.util.Arrays.copyOfRange(C, i * N, (i + 1) * N),
                             java.util.Arrays.copyOfRange(C2, i * N2 + shift, i * N2 + shift + N),
-                            "row " + i + ", columns moved by " + shift + ", accumulate=" + accumulate);
+                            "M=" + M + ", row " + i + ", columns moved by " + shift + ", accumulate=" + accumulate);
                 }
             }
         }
