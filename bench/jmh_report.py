@@ -28,7 +28,9 @@ def gflops(row):
     if not sec or not sec.get("scoreUnit", "").endswith("/s"):
         return None, None
     err = sec.get("scoreError")
-    err = None if err is None or err != err else err / 1e9  # NaN when there is one iteration
+    # NaN when there are too few iterations for an error, which JMH's JSON writes as the string "NaN"
+    err = float(err) if isinstance(err, str) else err
+    err = None if err is None or err != err else err / 1e9
     return sec["score"] / 1e9, err
 
 
