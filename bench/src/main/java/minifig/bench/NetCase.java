@@ -1,8 +1,9 @@
 package minifig.bench;
 
 import java.util.Random;
-import minifig.models.Models;
+import java.util.function.DoubleSupplier;
 import minifig.kernels.Parallel;
+import minifig.models.Models;
 import minifig.nn.Conv2d;
 import minifig.nn.Loss;
 import minifig.nn.Module;
@@ -38,7 +39,7 @@ public final class NetCase {
     private final Loss loss;
     private final SGD sgd;
     /** A single conv layer's or the peak's step, null for a network. */
-    private final java.util.function.DoubleSupplier other;
+    private final DoubleSupplier other;
 
     /** FMA steps of {@link #peakStep} per thread: 768 MFLOP at 16 lanes, ~3 ms at this machine's one-core peak. */
     static final int PEAK_STEPS = 2_000_000;
@@ -92,7 +93,7 @@ public final class NetCase {
      * A conv layer case "MODE/name_C_H_O_K_stride_pad" (class comment): its step on an input and an output gradient
      * drawn once from a fixed seed.
      */
-    private static java.util.function.DoubleSupplier convStep(String name, int batch) {
+    private static DoubleSupplier convStep(String name, int batch) {
         String mode = name.substring(0, name.indexOf('/'));
         ConvLayer l = ConvLayer.parse(name.substring(name.indexOf('/') + 1));
         Conv2d conv = new Conv2d(l.C(), l.O(), l.K(), l.stride(), l.pad(), false, new Random(42));
@@ -116,7 +117,7 @@ public final class NetCase {
     }
 
     /** {@link PeakFlops#chains} on every thread of the pool at once; the sum of their results. */
-    private static java.util.function.DoubleSupplier peakStep() {
+    private static DoubleSupplier peakStep() {
         float[] seed = PeakFlops.seed();
         return () -> {
             int t = Parallel.threads();
