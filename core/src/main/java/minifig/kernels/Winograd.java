@@ -39,7 +39,7 @@ public final class Winograd {
         // workspaces. Allocated per call, their zeroing and page faults cost 1.07-1.18x on layer3/layer4 once the
         // transforms were vectorised, and keeping them left a training step's peak RSS within noise
         // (docs/performance.md).
-        float[] u = buffer(BUFFERS.get(), 2, 16 * O * C);
+        float[] u = buffer(BUFFERS.get(), U_BUF, 16 * O * C);
         transformWeights(w, O, C, u);
         forward(u, null, O, x, N, C, H, W, y, yOff, epi);
     }
@@ -56,7 +56,7 @@ public final class Winograd {
 
     /**
      * The 16 U[ξ] [O, C] of u, each packed for {@link GemmBlocked#sgemm(GemmBlocked.PackedA, int, GemmBlocked.BPanels,
-     * float[], int, int, boolean)}: into new arrays when sc is null (kept weights), else into this thread's scratch
+     * float[], int, int, boolean)}: into new arrays when sc is null (kept weights), else into this thread's buffers
      * sc (slots PACKED_U..), valid until the next such call on this thread.
      */
     private static GemmBlocked.PackedA[] pack(float[] u, int O, int C, float[][] sc) {
@@ -89,7 +89,7 @@ public final class Winograd {
                                 float[] y, int yOff, Epilogue epi) {
         int perImage = ((H + 1) / 2) * ((W + 1) / 2);
         if (C <= chunkMaxChannels && O <= chunkMaxChannels && perImage > chunkTiles) {
-            forwardInChunks(a != null ? a : pack(u, O, C, SCRATCH.get()), O, x, N, C, H, W, y, yOff, epi);
+            forwardInChunks(a != null ? a : pack(u, O, C, BUFFERS.get()), O, x, N, C, H, W, y, yOff, epi);
             return;
         }
         // The images in SLOTS fixed ranges of at least forwardSlotMinTiles tiles each, each range whole on one thread
@@ -122,7 +122,7 @@ public final class Winograd {
                                       int C, int H, int W, float[] y, int yOff, Epilogue epi) {
         int tw = (W + 1) / 2, perImage = ((H + 1) / 2) * tw, Tmax = G * perImage;
         float[][] b = BUFFERS.get();
-        float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), m = buffer(b, 1, 16 * runStride(O * Tmax) + L);
+        float[] v = buffer(b, V_BUF, 16 * runStride(C * Tmax)), m = buffer(b, M_BUF, 16 * runStride(O * Tmax) + L);
         for (int g0 = n0; g0 < n1; g0 += G) {
             int g = Math.min(G, n1 - g0), T = g * perImage, xOff = g0 * C * H * W, yo = yOff + g0 * O * H * W;
             int vs = runStride(C * T), ms = runStride(O * T);
@@ -136,7 +136,7 @@ public final class Winograd {
                 }
             });
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
-                float[] q = buffer(SCRATCH.get(), Q, 4 * ((perImage + L - 1) / L * L));
+                float[] q = buffer(BUFFERS.get(), Q, 4 * ((perImage + L - 1) / L * L));
                 for (int p = lo; p < hi; p++)
                     transformOutput(m, p % O * T + p / O * perImage, ms, 0, perImage, H, W, tw, y, yo + p * H * W, q, epi, p % O);
             });
@@ -168,7 +168,7 @@ public final class Winograd {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, chunks = (perImage + chunkTiles - 1) / chunkTiles;
         Parallel.forEachItem(N * chunks, () -> {
             // per taking thread, not per chunk
-            float[][] sc = SCRATCH.get();
+            float[][] sc = BUFFERS.get();
             float[] v = buffer(sc, CHUNK_V, 16 * runStride(C * GemmBlocked.panelColumns(chunkTiles)));
             float[] m = buffer(sc, CHUNK_M, 16 * runStride(O * chunkTiles) + L);
             float[] q = buffer(sc, Q, 4 * ((chunkTiles + L - 1) / L * L));
@@ -206,11 +206,21 @@ public final class Winograd {
     }
 
     /**
-     * Per calling thread: V, M and U (see {@link #forward}; {@link #weightGrad} keeps E in M's place and its dU, or its
-     * image slots' dUs side by side, in U's: a forward's U and a weight gradient's dU are never live at once); grown
-     * to the largest request.
+     * Per thread, one array per slot, grown to the largest request and reused across calls:
+     * <ul>
+     *   <li>V_BUF, M_BUF, U_BUF: a group's V, M and U (see {@link #forward}); {@link #weightGrad} keeps E in M's place
+     *   and its dU, or its image slots' dUs side by side, in U's (a forward's U and a weight gradient's dU are never
+     *   live at once);
+     *   <li>Q: the output and gradient transforms' q;
+     *   <li>CHUNK_V, CHUNK_M: a chunk's V and M in {@link #forwardInChunks}, taken by the threads that run the chunks
+     *   while the caller's V_BUF and M_BUF may be in use;
+     *   <li>PACKED_U..PACKED_U + 15: the chunked forward's 16 packed U[ξ].
+     * </ul>
+     * Allocated per call and thread instead, the small ones were ~60 MB of a resnet18 b32 training step's allocation,
+     * and the large ones cost 1.07-1.18x on layer3/layer4 (docs/performance.md).
      */
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final int V_BUF = 0, M_BUF = 1, U_BUF = 2, Q = 3, CHUNK_V = 4, CHUNK_M = 5, PACKED_U = 6;
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[PACKED_U + 16][0]);
 
     private static float[] buffer(float[][] b, int slot, int size) {
         if (b[slot].length < size) b[slot] = new float[size];
@@ -421,15 +431,8 @@ public final class Winograd {
         });
     }
 
-    /**
-     * Per thread: its {@link InputPhases} and the transforms' small buffers (the output and gradient transforms' q, a
-     * chunk's V and M in {@link #forwardInChunks}, the chunked forward's packed U), reused across calls: allocated
-     * per call and thread, they were ~60 MB of a resnet18 b32 training step's allocation (docs/performance.md).
-     */
+    /** Per thread: its {@link InputPhases}, reused across calls like {@link #BUFFERS}. */
     private static final ThreadLocal<InputPhases> PHASES = ThreadLocal.withInitial(InputPhases::new);
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3 + 16][0]);
-    /** {@link #SCRATCH}'s slots: q, a chunk's V and M, then the 16 packed U[ξ] from PACKED_U. */
-    private static final int Q = 0, CHUNK_V = 1, CHUNK_M = 2, PACKED_U = 3;
 
     /** This thread's input phases, laid out for H x W planes. */
     private static InputPhases phases(int H, int W) {
@@ -512,7 +515,7 @@ public final class Winograd {
         // images per group: bounded by maxTiles with shared phases, by V's size (slotGroupFloats) in a slot
         int G = slots == 1 ? Math.max(1, Math.min(N, maxTiles / perImage))
                 : Math.max(1, Math.min((N + slots - 1) / slots, slotGroupFloats / (C * perImage))), OC16 = 16 * O * C;
-        float[] du = buffer(BUFFERS.get(), 2, slots * OC16);
+        float[] du = buffer(BUFFERS.get(), U_BUF, slots * OC16);
         if (slots == 1) {
             gradientGroups(x, dy, 0, N, G, C, H, W, O, du, 0);
         } else {
@@ -570,14 +573,14 @@ public final class Winograd {
                                        float[] du, int duOff) {
         int th = (H + 1) / 2, tw = (W + 1) / 2, perImage = th * tw, Tmax = G * perImage;
         float[][] b = BUFFERS.get();        // the forward's buffers: V, E in M's place
-        float[] v = buffer(b, 0, 16 * runStride(C * Tmax)), e = buffer(b, 1, 16 * runStride(O * Tmax) + L);
+        float[] v = buffer(b, V_BUF, 16 * runStride(C * Tmax)), e = buffer(b, M_BUF, 16 * runStride(O * Tmax) + L);
         for (int g0 = n0; g0 < n1; g0 += G) {
             int g = Math.min(G, n1 - g0), T = g * perImage, xOff = g0 * C * H * W, dyOff = g0 * O * H * W;
             int vs = runStride(C * T), es = runStride(O * T);
             boolean add = g0 > n0;
             transformInputs(x, xOff, g, C, H, W, T, v, vs);
             Elementwise.splitItems(g * O, (long) g * O * H * W, (lo, hi) -> {
-                float[] q = buffer(SCRATCH.get(), Q, 4 * gradientPlane(perImage) + 16 * L);
+                float[] q = buffer(BUFFERS.get(), Q, 4 * gradientPlane(perImage) + 16 * L);
                 for (int p = lo; p < hi; p++) transformGradient(dy, dyOff, p / O, p % O, O, H, W, th, tw, T, e, es, q);
             });
             // dU[ξ] [O, C] (+)= E[ξ] [O, T] · V[ξ] [C, T]ᵀ
