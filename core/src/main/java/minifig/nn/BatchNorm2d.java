@@ -1,5 +1,6 @@
 package minifig.nn;
 
+import java.util.function.Supplier;
 import minifig.kernels.Elementwise;
 import minifig.kernels.Parallel;
 import minifig.tensor.Param;
@@ -51,7 +52,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
     /** Set by {@link #ownInput} after a training forward: backward writes dx over the cached input. */
     private boolean inputOwned;
     /** How backward gets the input when the forward kept no copy ({@link #recomputeInputWith}); else null. */
-    private java.util.function.Supplier<Tensor> inputRecompute;
+    private Supplier<Tensor> inputRecompute;
 
     public BatchNorm2d(int numFeatures) { this(numFeatures, 1e-5f, 0.1f); }
 
@@ -191,7 +192,7 @@ public final class BatchNorm2d implements Layer, EvalReluFusion, TrainingReluFus
      * stage's largest activation (103 MB at batch 32) is not held from the forward to the backward. {@link Sequential}
      * does this where it is asked to ({@link Sequential#recomputeFirstConvOutput}).
      */
-    void recomputeInputWith(java.util.function.Supplier<Tensor> recompute) {
+    void recomputeInputWith(Supplier<Tensor> recompute) {
         Checks.cached(input, "BatchNorm2d");
         input = null;
         inputRecompute = recompute;
