@@ -81,14 +81,30 @@ def java_cmd(jar, extra=()):
 
 TORCH_CMD = ["/usr/bin/python3", os.path.join(ROOT, "bench/pytorch_nets.py")]
 
+# glibc's malloc returns every large block (a b32 activation) to the kernel when torch frees it, so each step faults
+# its activations in again; our JVM keeps its heap committed. On a VM where a minor fault costs ~15 us (the Zen 5
+# host of 2026-12-02: 1 GB of fresh pages in 3.4-4.4 s, 20-25 GB/s re-filling them) that alone made torch's b32
+# training step 2.3-2.6x slower (5.6-6.5 s vs 2.4-2.5 s per step at one thread). Keeping freed memory in the process,
+# as the JVM does, times the two engines' kernels, not the host's page faults. The RSS runs keep glibc's defaults:
+# torch's smallest footprint (docs/performance.md, "Page faults on this host").
+TORCH_TIMING_TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=17179869184"
+
+
+def torch_env(a):
+    """The environment of PyTorch's timing process: see TORCH_TIMING_TUNABLES (--torch-default-malloc: none)."""
+    env = dict(os.environ)
+    if not a.torch_default_malloc:
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES"), TORCH_TIMING_TUNABLES]))
+    return env
+
 
 class Engine:
-    def __init__(self, name, cmd):
+    def __init__(self, name, cmd, env=None):
         self.name = name
         self.cmd = cmd
         self.flops = {}     # (case, batch, threads) -> floating-point operations per step, as our driver reports them
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True, bufsize=1)
+                                  text=True, bufsize=1, env=env)
 
     def time(self, case, batch, threads, reps):
         self.p.stdin.write(f"{case} {batch} {threads} {reps}\n")
@@ -179,6 +195,9 @@ def main():
                     help="also measure our RSS with this hard heap cap, e.g. 1200m (default: only the launcher's flags)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/performance.md"))
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--torch-default-malloc", action="store_true",
+                    help="time PyTorch with glibc's default malloc, which returns freed activations to the kernel "
+                         "(by default its timing process keeps them, as our JVM keeps its heap)")
     a = ap.parse_args()
 
     started = datetime.datetime.now().astimezone()
@@ -188,7 +207,7 @@ def main():
     if a.ab:
         engines.append(Engine("ours-ab", java_cmd(a.ab)))
     if not a.no_torch:
-        engines.append(Engine("torch", TORCH_CMD))
+        engines.append(Engine("torch", TORCH_CMD, torch_env(a)))
     case_list = (a.cases if a.cases is not None else [] if a.layers else DEFAULT_CASES) + (
         layer_cases(a.layer_batches) if a.layers else [])
     cases = [(c.split(":")[0], int(c.split(":")[1])) for c in case_list]
@@ -280,7 +299,10 @@ def header(a, info, started):
            f"round, {fmt_trip(info.get('trip_end'))} after the rounds (~43 ns when the two vCPUs share a cache, "
            f"~370 ns when they do not; docs/performance.md, \"Image slots\")",
            f"* JDK: {info['jdk']}; JVM flags {' '.join(JVM_FLAGS)}",
-           f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS)", ""]
+           f"* PyTorch / torchvision: {info['torch']} (Debian's build: oneDNN convolutions, generic BLAS); its timing "
+           + ("process on glibc's default malloc" if a.torch_default_malloc else
+              f"process with `GLIBC_TUNABLES={TORCH_TIMING_TUNABLES}` (freed memory kept in the process, as our "
+              f"JVM keeps its heap; the RSS runs on glibc's defaults)"), ""]
 
 
 def report(a, info, started, engines, rows, rss_rows):
