@@ -17,6 +17,8 @@ import minifig.kernels.Parallel;
  * perfectly split step would show wall = Java CPU / 2 and equal times for main and the worker; the gap between
  * them is the serial part, and Java CPU at two threads over one-thread wall time is how much slower each core
  * ran with both busy (docs/performance.md, "Where the time goes").
+ * Both threads' CPU times include their waits for each other: since 2026-12-02 they spin before parking
+ * ({@link Parallel}); {@code -Dminifig.spinMicros=0} parks after a few hundred spins, so the times are nearly work only.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseZGC -XX:InitialRAMPercentage=0.1
  * -XX:SoftMaxHeapSize=768m -cp bench/target/benchmarks.jar minifig.bench.StepCpu [--net resnet18_train]

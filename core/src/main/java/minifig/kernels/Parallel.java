@@ -1,14 +1,14 @@
 package minifig.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
  * The engine's one thread pool and its global thread count (the CLI's {@code --threads}). GEMM splits its
- * work through it, and layers can use {@link #parallelFor} over batch images.
+ * work through it, and layers can use {@link #parallelFor} over batch images. The pool is a fixed team of
+ * threads - 1 workers, each with its own job slot; the caller runs the first slice itself.
  *
  * <p>Nested use is safe and cheap: a parallel-for started from inside another one (a GEMM called from a
  * layer's loop over images) runs serially on the calling thread, so the pool never waits on itself and the
@@ -32,7 +32,17 @@ public final class Parallel {
      * At least threads - 1 helper workers (more after {@link #setThreads} lowered the count); the calling thread always
      * runs the first slice itself. Null while no count above 1 has been set.
      */
-    private static volatile ForkJoinPool pool = newPool(threads);
+    private static volatile Team team = newTeam(threads);
+
+    /**
+     * How long an idle worker, and a caller waiting for the workers, spin before they park (microseconds;
+     * -Dminifig.spinMicros). A parked thread costs a wake-up on the next hand-over: on a VM whose two vCPUs sit
+     * ~450 ns apart, a fork + join through a ForkJoinPool took 25-30 µs back to back and ~100 µs once the worker had
+     * parked (bench ParallelBench). That is small next to a b32 training step (250 hand-overs), not next to a
+     * one-image forward: resnet18's ran 1.15x faster at two threads with the spinning team (docs/performance.md).
+     * OpenMP's runtimes, PyTorch's included, spin in the same way.
+     */
+    static final long SPIN_NANOS = 1000L * Long.getLong("minifig.spinMicros", 2000L);
 
     private static int defaultThreads() {
         String prop = System.getProperty("minifig.threads");
@@ -47,14 +57,114 @@ public final class Parallel {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    private static ForkJoinPool newPool(int n) {
-        if (n <= 1) return null;
-        return new ForkJoinPool(n - 1, p -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("minifig-worker-" + WORKER_IDS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, null, false);
+    private static Team newTeam(int n) {
+        return n <= 1 ? null : new Team(n - 1);
+    }
+
+    /** One slice handed to a worker; {@code done} is written last, after {@code failure}. */
+    private static final class Job {
+        final RangeBody body;
+        final int lo, hi;
+        final Thread caller = Thread.currentThread();
+        Throwable failure;
+        volatile boolean done;
+        /** Set by a caller about to park; the worker then unparks it when done (checked after writing done). */
+        volatile boolean callerParked;
+
+        Job(RangeBody body, int lo, int hi) {
+            this.body = body;
+            this.lo = lo;
+            this.hi = hi;
+        }
+    }
+
+    /** A helper thread: takes one job at a time from its own slot, spinning between jobs before it parks. */
+    private static final class Worker extends Thread {
+        volatile Job job;
+        /** Set before parking and re-checked against {@code job}, so a job posted meanwhile always wakes it. */
+        volatile boolean parked;
+        volatile boolean retired;
+
+        Worker() {
+            super("minifig-worker-" + WORKER_IDS.incrementAndGet());
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            boolean[] inRegion = IN_REGION.get();
+            while (!retired) {
+                Job j = await();
+                if (j == null) continue;
+                job = null;
+                inRegion[0] = true;
+                try {
+                    j.body.run(j.lo, j.hi);
+                } catch (Throwable e) {
+                    j.failure = e;
+                } finally {
+                    inRegion[0] = false;
+                }
+                j.done = true;
+                if (j.callerParked) LockSupport.unpark(j.caller);
+            }
+        }
+
+        /** The next job, or null after a park (spurious wake-up or retirement). */
+        private Job await() {
+            long start = System.nanoTime();
+            for (int spins = 0; ; spins++) {
+                Job j = job;
+                if (j != null) return j;
+                if ((spins & 255) == 255 && System.nanoTime() - start > SPIN_NANOS) break;
+                Thread.onSpinWait();
+            }
+            parked = true;
+            if (job == null && !retired) LockSupport.park(this);
+            parked = false;
+            return job;
+        }
+
+        void post(Job j) {
+            job = j;
+            if (parked) LockSupport.unpark(this);
+        }
+    }
+
+    /** The fixed helpers; one region at a time runs on them (a second caller meanwhile runs its loop serially). */
+    private static final class Team {
+        final Worker[] workers;
+        final AtomicBoolean busy = new AtomicBoolean();
+
+        Team(int n) {
+            workers = new Worker[n];
+            for (int i = 0; i < n; i++) {
+                workers[i] = new Worker();
+                workers[i].start();
+            }
+        }
+
+        /** Waits for any running region, then stops the workers (for good: busy stays set). */
+        void retire() {
+            while (!busy.compareAndSet(false, true)) Thread.yield();
+            for (Worker w : workers) {
+                w.retired = true;
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /** Waits for a worker's job: spins, then parks until the worker unparks it. */
+    private static void join(Job j) {
+        long start = System.nanoTime();
+        for (int spins = 0; !j.done; spins++) {
+            if ((spins & 255) == 255 && System.nanoTime() - start > SPIN_NANOS) {
+                j.callerParked = true;
+                while (!j.done) LockSupport.park(j);
+                return;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     /** The number of threads compute kernels use (default: available processors, or -Dminifig.threads). */
@@ -63,8 +173,8 @@ public final class Parallel {
     }
 
     /**
-     * Sets the global thread count (>= 1). The pool is replaced only when it has fewer workers than the new count
-     * needs; a lower count keeps it, and its spare workers stay idle (ForkJoinPool retires an idle worker after 60 s).
+     * Sets the global thread count (>= 1). The team is replaced only when it has fewer workers than the new count
+     * needs; a lower count keeps it, and its spare workers stay parked.
      * Replacing it on every change gave each switch from one to two threads a new worker, with its own empty
      * packing buffers to allocate: benchmarks that alternate thread counts (bench Interleaved, LayerProfile) timed
      * that start-up in every two-thread round (docs/performance.md).
@@ -72,10 +182,10 @@ public final class Parallel {
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
         if (n == threads) return;
-        ForkJoinPool old = pool;
-        if (n - 1 > (old == null ? 0 : old.getParallelism())) {
-            pool = newPool(n);
-            if (old != null) old.shutdown(); // running slices finish; idle workers exit
+        Team old = team;
+        if (n - 1 > (old == null ? 0 : old.workers.length)) {
+            team = newTeam(n);
+            if (old != null) old.retire(); // after its running region, if any; its workers exit
         }
         threads = n;
     }
@@ -117,7 +227,7 @@ public final class Parallel {
      */
     public static void forEachItem(int n, Supplier<RangeBody> perThread) {
         int t = Math.min(n, threads());
-        if (t <= 1 || pool == null || inParallelRegion()) {
+        if (t <= 1 || team == null || inParallelRegion()) {
             perThread.get().run(0, n);
             return;
         }
@@ -134,45 +244,38 @@ public final class Parallel {
      */
     public static void parallelFor(int n, int parts, RangeBody body) {
         if (n <= 0) return;
-        ForkJoinPool p = pool;
+        Team tm = team;
         int t = Math.min(Math.min(parts, n), threads());
         boolean[] inRegion = IN_REGION.get();
-        if (t <= 1 || p == null || inRegion[0]) {
+        if (t <= 1 || tm == null || inRegion[0] || !tm.busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[t - 1];
-        // Slices record their own failure, so the caller rethrows the original exception, not a wrapper.
-        Throwable[] failures = new Throwable[t];
-        for (int s = 1; s < t; s++) {
-            int lo = slice(n, t, s), hi = slice(n, t, s + 1), index = s;
-            tasks[s - 1] = p.submit(() -> runMarked(body, lo, hi, failures, index));
-        }
-        Throwable failure = null;
         try {
-            inRegion[0] = true;
-            body.run(0, slice(n, t, 1));
-        } catch (Throwable e) {
-            failure = e;
+            Job[] jobs = new Job[t - 1];
+            for (int s = 1; s < t; s++) {
+                jobs[s - 1] = new Job(body, slice(n, t, s), slice(n, t, s + 1));
+                tm.workers[s - 1].post(jobs[s - 1]);
+            }
+            // Slices record their own failure, so the caller rethrows the original exception, not a wrapper.
+            Throwable failure = null;
+            try {
+                inRegion[0] = true;
+                body.run(0, slice(n, t, 1));
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                inRegion[0] = false;
+            }
+            for (Job j : jobs) {
+                join(j);
+                if (failure == null) failure = j.failure;
+            }
+            if (failure instanceof RuntimeException re) throw re;
+            if (failure instanceof Error er) throw er;
+            if (failure != null) throw new RuntimeException(failure);
         } finally {
-            inRegion[0] = false;
-        }
-        for (ForkJoinTask<?> task : tasks) task.join();
-        for (Throwable f : failures) if (failure == null) failure = f;
-        if (failure instanceof RuntimeException re) throw re;
-        if (failure instanceof Error er) throw er;
-        if (failure != null) throw new RuntimeException(failure);
-    }
-
-    private static void runMarked(RangeBody body, int lo, int hi, Throwable[] failures, int index) {
-        boolean[] inRegion = IN_REGION.get();
-        inRegion[0] = true;
-        try {
-            body.run(lo, hi);
-        } catch (Throwable e) {
-            failures[index] = e;
-        } finally {
-            inRegion[0] = false;
+            tm.busy.set(false);
         }
     }
 

@@ -11,8 +11,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The shared pool: full coverage of the range, real concurrency, serial nesting, errors surface. */
+// A lost wake-up hangs a region for good: each test fails after 60 s instead (on its own thread, which a stuck park
+// would not leave).
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ParallelTest extends KernelTestBase {
     /** Counts this slice in and waits for the others: returns only if all slices run at the same time. */
     private static void arriveAndWaitForAll(CountDownLatch started) {
@@ -196,5 +200,64 @@ class ParallelTest extends KernelTestBase {
             try { Thread.sleep(50); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
         });
         assertEquals(3, three.size(), "raising past the pool's workers grows it");
+    }
+
+    @Test
+    void handOversWorkAfterTheWorkerAndTheCallerHaveParked() throws Exception {
+        Parallel.setThreads(2);
+        long window = Parallel.SPIN_NANOS / 1_000_000 + 20;     // ms: past the spin, so both sides park
+        Thread caller = Thread.currentThread();
+        int[] seen = new int[2];
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        // The worker's slice outlasts the caller's spin: the caller parks, and the worker's finish must wake it.
+        Parallel.parallelFor(2, (lo, hi) -> {
+            ran.add(Thread.currentThread());
+            if (lo == 1) {
+                try { Thread.sleep(window); } catch (InterruptedException e) { throw new IllegalStateException(e); }
+                seen[1] = 7;
+            } else {
+                seen[0] = 5;
+            }
+        });
+        assertEquals(5, seen[0]);
+        assertEquals(7, seen[1], "the worker's write is visible once parallelFor returns");
+        assertEquals(2, ran.size());
+        // The worker has parked by now: the next region must wake it, on the same worker, not run serially.
+        Thread.sleep(window);
+        Set<Thread> again = ConcurrentHashMap.newKeySet();
+        Parallel.parallelFor(2, (lo, hi) -> again.add(Thread.currentThread()));
+        assertEquals(2, again.size());
+        assertTrue(again.contains(caller));
+        ran.remove(caller);
+        again.remove(caller);
+        assertEquals(ran, again, "the same worker took both regions");
+    }
+
+    @Test
+    void callersOnOtherThreadsAtOnceEachCoverTheirRange() throws Exception {
+        // The team runs one region at a time; a second caller meanwhile runs its loop itself, whole and correct.
+        Parallel.setThreads(2);
+        int callers = 4, n = 1000, rounds = 200;
+        AtomicIntegerArray hits = new AtomicIntegerArray(callers * n);
+        Thread[] ts = new Thread[callers];
+        Throwable[] failed = new Throwable[callers];
+        for (int c = 0; c < callers; c++) {
+            int base = c * n, id = c;
+            ts[c] = new Thread(() -> {
+                try {
+                    for (int r = 0; r < rounds; r++)
+                        Parallel.parallelFor(n, (lo, hi) -> { for (int i = lo; i < hi; i++) hits.incrementAndGet(base + i); });
+                } catch (Throwable e) {
+                    failed[id] = e;
+                }
+            });
+            ts[c].start();
+        }
+        for (Thread t : ts) t.join(60_000);
+        for (int c = 0; c < callers; c++) {
+            assertFalse(ts[c].isAlive(), "caller " + c + " did not finish");
+            assertEquals(null, failed[c]);
+        }
+        for (int i = 0; i < callers * n; i++) assertEquals(rounds, hits.get(i), "index " + i);
     }
 }
