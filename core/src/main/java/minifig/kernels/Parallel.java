@@ -3,6 +3,7 @@ package minifig.kernels;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -112,13 +113,7 @@ public final class Parallel {
 
         /** The next job, or null after a park (spurious wake-up or retirement). */
         private Job await() {
-            long start = System.nanoTime();
-            for (int spins = 0; ; spins++) {
-                Job j = job;
-                if (j != null) return j;
-                if ((spins & 255) == 255 && System.nanoTime() - start > SPIN_NANOS) break;
-                Thread.onSpinWait();
-            }
+            if (spinUntil(() -> job != null)) return job;
             parked = true;
             if (job == null && !retired) LockSupport.park(this);
             parked = false;
@@ -156,13 +151,17 @@ public final class Parallel {
 
     /** Waits for a worker's job: spins, then parks until the worker unparks it. */
     private static void join(Job j) {
+        if (spinUntil(() -> j.done)) return;
+        j.callerParked = true;
+        while (!j.done) LockSupport.park(j);
+    }
+
+    /** Spins until {@code ready} or for {@link #SPIN_NANOS}, reading the clock every 256 spins; returns whether ready. */
+    private static boolean spinUntil(BooleanSupplier ready) {
         long start = System.nanoTime();
-        for (int spins = 0; !j.done; spins++) {
-            if ((spins & 255) == 255 && System.nanoTime() - start > SPIN_NANOS) {
-                j.callerParked = true;
-                while (!j.done) LockSupport.park(j);
-                return;
-            }
+        for (int spins = 1; ; spins++) {
+            if (ready.getAsBoolean()) return true;
+            if ((spins & 255) == 0 && System.nanoTime() - start > SPIN_NANOS) return false;
             Thread.onSpinWait();
         }
     }
