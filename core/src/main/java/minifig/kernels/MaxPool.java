@@ -58,12 +58,16 @@ public final class MaxPool {
             return;
         }
         if ((long) planes * H * W >= PARALLEL_MIN && planes > 1) {
-            Parallel.parallelFor(planes, (p0, p1) -> planes(x, p0, p1, H, W, K, stride, pad, y, arg));
+            if (arg == null) Parallel.parallelFor(planes, (p0, p1) -> planesValues(x, p0, p1, H, W, K, stride, pad, y));
+            else Parallel.parallelFor(planes, (p0, p1) -> planes(x, p0, p1, H, W, K, stride, pad, y, arg));
+        } else if (arg == null) {
+            planesValues(x, 0, planes, H, W, K, stride, pad, y);
         } else {
             planes(x, 0, planes, H, W, K, stride, pad, y, arg);
         }
     }
 
+    /** Planes [p0, p1) with the argmax (training). */
     private static void planes(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
         // Window starts (in padded-row columns) 0, stride, ..., (OW-1)*stride, computed in whole vectors.
@@ -79,12 +83,7 @@ public final class MaxPool {
                 int h0 = Math.max(oh * stride - pad, 0), h1 = Math.min(oh * stride - pad + K, H);
                 for (int h = h0; h < h1; h++) {
                     System.arraycopy(x, base + h * W, row, pad, W);
-                    if (arg == null) mergeRowValues(row, K, starts, best, h == h0);
-                    else mergeRow(row, K, h * wp, starts, best, where, h == h0);
-                }
-                if (arg == null) {
-                    for (int ow = 0; ow < OW; ow++, o++) y[o] = best[ow * stride];
-                    continue;
+                    mergeRow(row, K, h * wp, starts, best, where, h == h0);
                 }
                 for (int ow = 0; ow < OW; ow++, o++) {
                     int s = ow * stride, e = where[s], h = e / wp, col = e - h * wp - pad;
@@ -97,6 +96,35 @@ public final class MaxPool {
                     }
                     arg[o] = (byte) ((h - (oh * stride - pad)) * K + col - (s - pad));
                 }
+            }
+        }
+    }
+
+    /**
+     * Planes [p0, p1) without the argmax (inference): {@link #planes}' loop with {@link #mergeRowValues}. A separate
+     * method, not a branch on {@code arg == null} in one: a training step's max pooling that ran after eval forwards
+     * in the same JVM got C2 code compiled while only the eval branch ran, with the argmax branch's vector blends left
+     * as their boxed Java fallbacks (JFR: this kernel and the fallbacks it calls went from 0% to 7-8% of the step's
+     * samples, the steps 10-30% slower; docs/performance.md, change row "Max pooling's training and eval loops in
+     * separate methods").
+     * So the loop skeleton is repeated here on purpose: a shared helper taking the row merge as a lambda would share
+     * one profile again.
+     */
+    private static void planesValues(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y) {
+        int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
+        int starts = ((OW - 1) * stride + 1 + V - 1) / V * V;
+        float[] row = new float[Math.max(starts + K - 1 + V, pad + W)];   // the padded input row, -infinity outside
+        float[] best = new float[starts];
+        java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+        for (int plane = p0; plane < p1; plane++) {
+            int base = plane * H * W, o = plane * OH * OW;
+            for (int oh = 0; oh < OH; oh++) {
+                int h0 = Math.max(oh * stride - pad, 0), h1 = Math.min(oh * stride - pad + K, H);
+                for (int h = h0; h < h1; h++) {
+                    System.arraycopy(x, base + h * W, row, pad, W);
+                    mergeRowValues(row, K, starts, best, h == h0);
+                }
+                for (int ow = 0; ow < OW; ow++, o++) y[o] = best[ow * stride];
             }
         }
     }
