@@ -27,8 +27,12 @@ import minifig.tensor.Tensor;
  * layers in the network, so the rows add up to about one step; the last column (one-thread time over
  * two-thread time) shows which layers gain from the second thread and which do not.
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.LayerProfile
- * [--net resnet18|custom] [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}. With {@code --conv-parts} only the convs
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmn10g -Xmx14g -cp bench/target/benchmarks.jar
+ * minifig.bench.LayerProfile [--net resnet18|custom] [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}.
+ * The young generation is that large so that no collection runs while a layer is timed: each row allocates fresh
+ * outputs, and a concurrent collector's threads (ZGC at the launcher's 768 MiB soft target) then share the cores
+ * with the two-thread rows, which read 1.42x one thread that way against 1.84x with these flags (bench/README.md).
+ * With {@code --conv-parts} only the convs
  * are timed, each split into its forward, its weight gradient (dW, db) and its input gradient (dX); with
  * {@code --eval} each layer runs an eval-mode forward only (inference).
  */
