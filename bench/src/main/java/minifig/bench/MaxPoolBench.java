@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * tie).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar MaxPoolBench -f 1}
+ * ({@code -p batch=8 MaxPoolBench.vector} for the training path alone, fresh and after eval).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -55,6 +56,26 @@ public class MaxPoolBench {
     @Benchmark
     public float[] vector() {
         return pool(false, arg);
+    }
+
+    /**
+     * The training path after the JVM has run both paths, training then inference, as a trainer that evaluates between
+     * epochs does: C2 then compiles the kernel again with the eval path's profile. This fork's state ({@link AfterEval})
+     * runs that history before the first measured call; {@code vector} is the same call in a fresh JVM.
+     */
+    @Benchmark
+    public float[] vectorAfterEval(AfterEval history) {
+        return pool(false, arg);
+    }
+
+    /** Runs the argmax path, then the no-argmax path, each long enough for C2 to compile what it runs. */
+    @State(Scope.Benchmark)
+    public static class AfterEval {
+        @Setup
+        public void run(MaxPoolBench b) {
+            for (int i = 0; i < 400; i++) b.pool(false, b.arg);
+            for (int i = 0; i < 400; i++) b.pool(false, null);
+        }
     }
 
     @Benchmark
