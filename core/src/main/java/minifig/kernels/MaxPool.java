@@ -57,14 +57,11 @@ public final class MaxPool {
             MaxPoolNaive.forward(x, planes, H, W, K, stride, pad, y, arg);
             return;
         }
-        if ((long) planes * H * W >= PARALLEL_MIN && planes > 1) {
-            if (arg == null) Parallel.parallelFor(planes, (p0, p1) -> planesValues(x, p0, p1, H, W, K, stride, pad, y));
-            else Parallel.parallelFor(planes, (p0, p1) -> planes(x, p0, p1, H, W, K, stride, pad, y, arg));
-        } else if (arg == null) {
-            planesValues(x, 0, planes, H, W, K, stride, pad, y);
-        } else {
-            planes(x, 0, planes, H, W, K, stride, pad, y, arg);
-        }
+        // training's and inference's loops stay two methods (planesValues says why); only the choice is shared here
+        Parallel.RangeBody work = arg == null ? (p0, p1) -> planesValues(x, p0, p1, H, W, K, stride, pad, y)
+                : (p0, p1) -> planes(x, p0, p1, H, W, K, stride, pad, y, arg);
+        if ((long) planes * H * W >= PARALLEL_MIN && planes > 1) Parallel.parallelFor(planes, work);
+        else work.run(0, planes);
     }
 
     /** Planes [p0, p1) with the argmax (training). */

@@ -98,14 +98,7 @@ public final class Parallel {
                 Job j = await();
                 if (j == null) continue;
                 job = null;
-                inRegion[0] = true;
-                try {
-                    j.body.run(j.lo, j.hi);
-                } catch (Throwable e) {
-                    j.failure = e;
-                } finally {
-                    inRegion[0] = false;
-                }
+                j.failure = runSlice(inRegion, j.body, j.lo, j.hi);
                 j.done = true;
                 if (j.callerParked) LockSupport.unpark(j.caller);
             }
@@ -257,15 +250,7 @@ public final class Parallel {
                 tm.workers[s - 1].post(jobs[s - 1]);
             }
             // Slices record their own failure, so the caller rethrows the original exception, not a wrapper.
-            Throwable failure = null;
-            try {
-                inRegion[0] = true;
-                body.run(0, slice(n, t, 1));
-            } catch (Throwable e) {
-                failure = e;
-            } finally {
-                inRegion[0] = false;
-            }
+            Throwable failure = runSlice(inRegion, body, 0, slice(n, t, 1));
             for (Job j : jobs) {
                 join(j);
                 if (failure == null) failure = j.failure;
@@ -275,6 +260,22 @@ public final class Parallel {
             if (failure != null) throw new RuntimeException(failure);
         } finally {
             tm.busy.set(false);
+        }
+    }
+
+    /**
+     * Runs one slice on this thread marked as inside a region (so nested parallel-fors run serially); returns what it
+     * threw, or null. The caller's first slice and every worker's slice run through here.
+     */
+    private static Throwable runSlice(boolean[] inRegion, RangeBody body, int lo, int hi) {
+        inRegion[0] = true;
+        try {
+            body.run(lo, hi);
+            return null;
+        } catch (Throwable e) {
+            return e;
+        } finally {
+            inRegion[0] = false;
         }
     }
 
