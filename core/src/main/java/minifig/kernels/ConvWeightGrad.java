@@ -24,6 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  * and the block's partial sums (JB x O/3 x 9 vectors) stay in L2 across chunks. Threads split the blocks (and
  * the dY row triples when there are few blocks), so each partial sum has one owner and the result does not
  * depend on the thread count.
+ * <p>With AVX-512 (when O and C*K*K are wide enough, {@link #transposedPays}) the same runs feed the GEMM's 6 x 4 tile
+ * instead, as the transposed product dWᵀ = col · dYᵀ ({@link #accumulateTransposed}): six runs of the image are the
+ * tile's A rows and dY, transposed once per image, its B panels. That keeps one float per weight instead of a vector of
+ * lane sums, and ran the 3x3/2 conv into ResNet's layer2 2.1x faster on one thread.
  * {@link Im2colNaive} + {@link GemmNaive} are the specification the tests compare against.
  */
 public final class ConvWeightGrad {
@@ -33,6 +37,22 @@ public final class ConvWeightGrad {
     private static final int V = S.length();
     /** Pixels per chunk (a multiple of V). */
     static final int QC = 1024;
+    /**
+     * Image n's phase image into xp and its dY onto the same grid (rows ldq apart in dyp, wq cells per output row), split
+     * over the threads: done by one thread while the others waited, the copies held two threads to 1.74x one at layer1
+     * (1.91x split; docs/performance.md). Items [0, C) are image planes, [C, C+O) dY rows.
+     */
+    private static void copyImage(float[] x, int xOff, float[] dy, int dyOff, ConvShifted.Grid g, int O, float[] xp,
+                                  float[] dyp, int ldq, int threads) {
+        int C = g.C(), OH = g.OH(), OW = g.OW(), wq = g.wq();
+        Parallel.parallelFor(C + O, threads, (lo, hi) -> {
+            ConvShifted.copyChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), g, xp);
+            for (int o = Math.max(lo, C) - C; o < hi - C; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * ldq + oh * wq, OW);
+        });
+    }
+
     /** Image row triples per block. */
     static final int JB = 8;
 
@@ -45,6 +65,10 @@ public final class ConvWeightGrad {
      */
     public static void accumulate(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int stride, int pad,
                                   float[] dW, int dwOff) {
+        if (transposedPays(O, C * K * K)) {
+            accumulateTransposed(x, dy, N, C, H, W, O, K, stride, pad, dW, dwOff);
+            return;
+        }
         ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
         int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq();
         int Q = g.cols(), Qv = (Q + V - 1) / V * V;
@@ -57,6 +81,7 @@ public final class ConvWeightGrad {
         if (buf[0].length < xpSize) buf[0] = new float[xpSize];
         if (buf[1].length < tilesM * 3 * Qv) buf[1] = new float[tilesM * 3 * Qv];
         float[] xp = buf[0], dyp = buf[1];
+        Arrays.fill(xp, g.size(), xpSize, 0f);     // the slack multiplies zeros of dY: no stale NaN from a larger call
         Arrays.fill(dyp, 0, tilesM * 3 * Qv, 0f);          // extra columns, tail and rows past O stay zero
         int blocks = (tilesN + JB - 1) / JB;
         // Work items are blocks, each cut into mSplit ranges of dY row triples when there are few blocks (the
@@ -69,16 +94,7 @@ public final class ConvWeightGrad {
         float[] part = buf[2];
         Arrays.fill(part, 0, partSize, 0f);
         for (int n = 0; n < N; n++) {
-            // The copies split over the threads too: done by one thread while the others waited, they held two
-            // threads to 1.74x one at layer1 (1.91x split; docs/performance.md). Items [0, C) are image planes,
-            // [C, C+O) dY rows.
-            int xOff = n * C * H * W, dyOff = n * O * OH * OW;
-            Parallel.parallelFor(C + O, threads, (lo, hi) -> {
-                ConvShifted.copyChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), g, xp);
-                for (int o = Math.max(lo, C) - C; o < hi - C; o++)
-                    for (int oh = 0; oh < OH; oh++)
-                        System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * Qv + oh * wq, OW);
-            });
+            copyImage(x, n * C * H * W, dy, n * O * OH * OW, g, O, xp, dyp, Qv, threads);
             Parallel.parallelFor(items, threads, (lo, hi) -> {
                 for (int it = lo; it < hi; it++) {
                     int b = it / mSplit, m = it % mSplit;
@@ -161,5 +177,75 @@ public final class ConvWeightGrad {
         c20.intoArray(part, p + 6 * V);
         c21.intoArray(part, p + 7 * V);
         c22.intoArray(part, p + 8 * V);
+    }
+
+    /**
+     * Whether {@link #accumulateTransposed} takes dW: with AVX-512's 6 x 4 tile, when O fills its NR-column panels to at
+     * least three quarters (O = 16 and 32 measured 0.48x and 0.83-0.92x of the 3 x 3 tile, 48 1.11-1.13x) and each
+     * image's packed dYᵀ serves at least 24 rows of col (a one-channel 3x3 conv, 9 rows, measured 0.79x).
+     */
+    public static boolean transposedPays(int O, int CKK) {
+        int NR = GemmBlocked.NR, Op = (O + NR - 1) / NR * NR;
+        return GemmBlocked.MR == 6 && 4 * O >= 3 * Op && CKK >= 24;
+    }
+
+    /**
+     * AVX-512's form of {@link #accumulate}: the transposed product dWᵀ[C*K*K, O] += col · dYᵀ, image by image, through
+     * the GEMM's 6 x 4 register tile ({@link GemmBlocked#kernel6x4}). Its six A rows are rows of col, read where they lie in the
+     * phase image (six runs at {@link ConvShifted#rowOffsets}); B is dY of the image transposed into the GEMM's
+     * NR-column panels ({@link GemmBlocked#packB}), packed once per image and shared by every row tile; dWᵀ (C*K*K
+     * rounded up to 6 rows, O to NR columns) stays in L2 across the images and is added into dW at the end. The 3 x 3
+     * vector tile of {@link #kernel} keeps one vector of partial sums per weight (16 lanes), 4.7 MB for the 3x3/2 conv
+     * into ResNet's layer2, which every image read and wrote back from L3; its one-thread rate there was 36-38
+     * GFLOP/s (docs/performance.md). Each element of dWᵀ is one chain over the images in order and over the pixels in
+     * order, whichever thread owns its row tile, so the result does not depend on the thread count.
+     */
+    static void accumulateTransposed(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int stride, int pad,
+                                     float[] dW, int dwOff) {
+        ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
+        int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq(), Q = g.cols();
+        int MR = GemmBlocked.MR, NR = GemmBlocked.NR, kc = GemmBlocked.DEFAULT.kc;
+        int tiles = (CKK + MR - 1) / MR, rows = tiles * MR, Op = (O + NR - 1) / NR * NR, panels = Op / NR;
+        int kBlocks = (Q + kc - 1) / kc;
+        // Row offsets of col in the phase image; rows past CKK repeat row 0 (their sums are dropped).
+        int[] off = ConvShifted.rowOffsets(g, rows);
+        float[][] buf = BUFFERS.get();
+        int xpSize = g.size() + K + V;      // a row's run reads Q floats from its offset: the slack keeps them in xp
+        if (buf[0].length < xpSize) buf[0] = new float[xpSize];
+        if (buf[1].length < O * Q) buf[1] = new float[O * Q];
+        if (buf[2].length < Op * Q + rows * Op) buf[2] = new float[Op * Q + rows * Op];
+        float[] xp = buf[0], dyp = buf[1], bpAndC = buf[2];
+        Arrays.fill(xp, g.size(), xpSize, 0f);     // the slack multiplies zeros of dY: no stale NaN from a larger call
+        int cOff = Op * Q;      // dWᵀ after B's panels: [rows, Op]
+        Arrays.fill(dyp, 0, O * Q, 0f);         // the grid's extra columns stay zero
+        Arrays.fill(bpAndC, cOff, cOff + rows * Op, 0f);
+        int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        for (int n = 0; n < N; n++) {
+            copyImage(x, n * C * H * W, dy, n * O * OH * OW, g, O, xp, dyp, Q, threads);
+            // B = dYᵀ [Q, O] as panels: k block pc at pc * Op, panel j of it kcb * NR floats after panel j - 1
+            Parallel.parallelFor(kBlocks * panels, threads, (lo, hi) -> {
+                for (int it = lo; it < hi; it++) {
+                    int pc = it / panels * kc, kcb = Math.min(kc, Q - pc), j = it % panels * NR;
+                    GemmBlocked.packB(true, dyp, 0, Q, pc, kcb, j, Math.min(NR, O - j), bpAndC, pc * Op + j * kcb);
+                }
+            });
+            // k blocks outermost: a block's panels (kc x NR floats each) stay in L2 while the thread's row tiles use
+            // them (the stem's dY of one image is 13 blocks, 3.3 MB)
+            Parallel.parallelFor(tiles, threads, (lo, hi) -> {
+                for (int pc = 0; pc < Q; pc += kc) {
+                    int kcb = Math.min(kc, Q - pc);
+                    for (int t = lo; t < hi; t++) {
+                        int r = t * MR;
+                        for (int j = 0; j < Op; j += NR)
+                            GemmBlocked.kernel6x4(kcb, xp, off[r] + pc, off[r + 1] + pc, off[r + 2] + pc, off[r + 3] + pc,
+                                    off[r + 4] + pc, off[r + 5] + pc, bpAndC, pc * Op + j * kcb, bpAndC, cOff + r * Op + j, Op, true);
+                    }
+                }
+            });
+        }
+        Parallel.parallelFor(O, threads, (lo, hi) -> {
+            for (int o = lo; o < hi; o++)
+                for (int k = 0; k < CKK; k++) dW[dwOff + o * CKK + k] += bpAndC[cOff + k * Op + o];
+        });
     }
 }

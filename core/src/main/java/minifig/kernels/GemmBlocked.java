@@ -308,7 +308,7 @@ public final class GemmBlocked {
                                 float[] aa = inA ? A : a;
                                 int a0 = inA ? offA + (ic + ir) * lda + pc : aOff, as = inA ? lda : kcb;
                                 if (mr == MR && nr == NR) {
-                                    kernel6x4(kcb, aa, a0, as, b, bOff, C, cOff, ldc, add);
+                                    kernel6x4(kcb, aa, a0, a0 + as, a0 + 2 * as, a0 + 3 * as, a0 + 4 * as, a0 + 5 * as, b, bOff, C, cOff, ldc, add);
                                     continue;
                                 }
                                 // A narrow panel takes two full row tiles at once where it can: its kernels are bound by
@@ -325,7 +325,7 @@ public final class GemmBlocked {
                                 else if (nr <= 2 * V) narrowKernel(nr <= V, kcb, aa, a0, as, b, bOff, edge);
                                 else if (mr <= 3) shortKernel(kcb, aa, a0, as, b, bOff, edge);
                                 else if (mr == 4) fourKernel(kcb, aa, a0, as, b, bOff, edge);
-                                else kernel6x4(kcb, aa, a0, as, b, bOff, edge, 0, NR, true);
+                                else kernel6x4(kcb, aa, a0, a0 + as, a0 + 2 * as, a0 + 3 * as, a0 + 4 * as, a0 + 5 * as, b, bOff, edge, 0, NR, true);
                                 for (int i = 0; i < rows; i++) System.arraycopy(edge, i * NR, C, cOff + i * ldc, nr);
                                 ir += rows - mr;        // the second row tile is done too
                                 continue;
@@ -630,13 +630,14 @@ public final class GemmBlocked {
      * harness, one Zen 5 core, peak 274 GFLOP/s) it ran at 268-272 GFLOP/s, the 3 x 3 tile at 237-246 and 8 x 3 at
      * 202. C starts in the accumulators instead of being added at the end: a store helper taking vectors is not
      * inlined into a method this large (C2's node-count cutoff), and the boxed vectors then cost 20x.
-     * <p>Row i of the tile's A is read at A[a0 + i*as + p] for k step p: six sequential streams, one float of each per
-     * step, from A itself (as = lda) or from a packed block (as = kcb). Until 2026-11-30 the panels were interleaved
-     * (ap[6p + i], one stream); the streams measured no slower and need no shuffle to pack (docs/gemm.md).
+     * <p>Row i of the tile's A is read at A[ai + p] for k step p: six sequential streams, one float of each per step,
+     * from A itself (rows lda apart) or from a packed block (kcb apart), or, for {@link ConvWeightGrad}, six runs of a
+     * phase image at the offsets of six rows of col. Until 2026-11-30 the panels were interleaved (ap[6p + i], one
+     * stream); the streams measured no slower and need no shuffle to pack (docs/gemm.md).
      */
-    private static void kernel6x4(int kcb, float[] A, int a0, int as, float[] bp, int bOff, float[] C, int cOff, int ldc, boolean add) {
+    static void kernel6x4(int kcb, float[] A, int a0, int a1, int a2, int a3, int a4, int a5, float[] bp, int bOff,
+                          float[] C, int cOff, int ldc, boolean add) {
         int r0 = cOff, r1 = r0 + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
-        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as, a4 = a3 + as, a5 = a4 + as;
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
         FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
         if (add) {

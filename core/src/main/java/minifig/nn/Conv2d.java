@@ -325,14 +325,17 @@ public final class Conv2d implements Layer {
 
     /**
      * Whether backward takes dW from the padded (phase) image ({@link ConvWeightGrad}) instead of from col: a
-     * large enough map, not pointwise, and either stride 1 or a 1x1 kernel. Unlike the forward this includes the
-     * strided 1x1 downsamples, whose dW otherwise packs a transposed col (1.16x-1.20x faster this way; at batch 8
-     * still 2.8x, at batch 32 now 0.68x). A strided conv with a larger kernel (the stem's 7x7/2, layer2's 3x3/2)
-     * takes dW from col since the GEMM reads dY in place: 1.45-1.64x faster for the stem and 1.6-2.0x for the 3x3/2 at
-     * batch 8 and 32, one and two threads (docs/performance.md).
+     * large enough map, not pointwise, and either stride 1, a 1x1 kernel, or a shape that AVX-512's transposed form
+     * takes ({@link ConvWeightGrad#transposedPays}). Unlike the forward this includes the strided 1x1 downsamples,
+     * whose dW otherwise packs a transposed col (1.16x-1.20x faster this way; at batch 8 still 2.8x, at batch 32 now
+     * 0.68x). A strided conv with a larger kernel (the stem's 7x7/2, layer2's 3x3/2) took dW from col, where the GEMM
+     * reads dY in place, while the phase image meant the 3 x 3 vector tile (col was 1.45-2.0x faster); with the 6 x 4
+     * tile the phase image is faster: the whole backward at batch 32, one / two threads, the stem 1.52x / 1.41x, the
+     * 3x3/2 1.59x / 1.27x (docs/performance.md). On smaller maps (layer3's and layer4's strided convs) col stays
+     * ahead or level: 0.62-1.06x.
      */
-    static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW) {
-        return largeMap(K, stride, pad, OHW) && (stride == 1 || K == 1);
+    static boolean shiftedWeightGrad(int K, int stride, int pad, int OHW, int O, int CKK) {
+        return largeMap(K, stride, pad, OHW) && (stride == 1 || K == 1 || ConvWeightGrad.transposedPays(O, CKK));
     }
 
     /** Not pointwise (that reads x itself) and at least {@link #shiftedMinPixels} output pixels per image. */
@@ -480,7 +483,7 @@ public final class Conv2d implements Layer {
         boolean dwWinograd = !weight.frozen && winogradAllowed && winogradWeightGrad(kernel, stride, padding, N, OHW, C);
         if (dwWinograd) Winograd.weightGrad(x.data, dOut.data, N, C, H, W, O, weight.grad.data);
         boolean dwShifted = !weight.frozen && !dwWinograd && dwFromPaddedImage
-                && shiftedWeightGrad(kernel, stride, padding, OHW);
+                && shiftedWeightGrad(kernel, stride, padding, OHW, O, CKK);
         if (dwShifted) ConvWeightGrad.accumulate(x.data, dOut.data, N, C, H, W, O, kernel, stride, padding, weight.grad.data, 0);
         boolean needDW = !weight.frozen && !dwShifted && !dwWinograd;
         // dW = dY · colᵀ runs as its transpose dWᵀ[CKK, O] += col · dYᵀ when that pays: the GEMM then packs col's

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import minifig.kernels.ConvWeightGrad;
+import minifig.kernels.GemmBlocked;
 import minifig.tensor.Param;
 import minifig.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
@@ -80,7 +82,9 @@ class Conv2dGroupTest {
         // {N, C, H, O, K, pad, stride}: 3x3 padded and not, 5x5, a padded 1x1 (not pointwise), rectangular maps;
         // strided: 7x7/2 pad 3 (the stem), 3x3/2, 1x1/2, 3x3/3
         int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {3, 2, 6, 3, 5, 2, 1}, {2, 3, 5, 2, 1, 1, 1},
-                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3}};
+                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3},
+                        // O and C*K*K wide enough for AVX-512's transposed dW tile (ConvWeightGrad.transposedPays)
+                        {2, 3, 15, 64, 7, 3, 2}, {2, 5, 9, 48, 3, 1, 2}};
         for (int[] cfg : cfgs) {
             for (boolean bias : new boolean[] {false, true}) {
                 Random r = new Random(7);
@@ -133,9 +137,12 @@ class Conv2dGroupTest {
         Conv2d.shiftedForward = true;   // compare ConvShifted's forward with the others too
         // {N, C, H, O, K, pad, stride}: 3x3 padded and not, pad = K - 1, 5x5, an even kernel, a padded 1x1 (pad > K - 1:
         // the col2im path), a pointwise conv (its own direct path); strided: the stem's 7x7/2, 3x3/2, 1x1/2, 3x3/3
+        assertTrue(!ConvWeightGrad.transposedPays(5, 27) && (GemmBlocked.MR != 6 || ConvWeightGrad.transposedPays(64, 147)));
         int[][] cfgs = {{2, 3, 7, 4, 3, 1, 1}, {1, 2, 9, 5, 3, 0, 1}, {2, 2, 5, 3, 3, 2, 1}, {3, 2, 6, 3, 5, 2, 1},
                         {2, 3, 6, 2, 2, 1, 1}, {2, 3, 5, 2, 1, 1, 1}, {2, 4, 5, 3, 1, 0, 1},
-                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3}};
+                        {2, 3, 15, 4, 7, 3, 2}, {2, 3, 9, 5, 3, 1, 2}, {2, 4, 8, 3, 1, 0, 2}, {1, 2, 10, 3, 3, 1, 3},
+                        // O and C*K*K wide enough for AVX-512's transposed dW tile (ConvWeightGrad.transposedPays)
+                        {2, 3, 15, 64, 7, 3, 2}, {2, 5, 9, 48, 3, 1, 2}};
         for (int[] cfg : cfgs) {
             // ConvShifted, then implicit im2col; then the textbook forms (col2im, dW from col) switched on; then
             // the col2im dX image by image
@@ -359,14 +366,16 @@ class Conv2dGroupTest {
         assertTrue(Conv2d.shiftedPanels(7, 2, 3, 112 * 112));  // the stem, from its phase planes
         assertTrue(Conv2d.shiftedPanels(3, 2, 1, 28 * 28));    // layer2's strided first conv
         assertFalse(Conv2d.shiftedPanels(1, 2, 0, 28 * 28));   // its 1x1/2 downsample: implicit (a plain subsample)...
-        assertTrue(Conv2d.shiftedWeightGrad(1, 2, 0, 28 * 28)); // ...but dW from the phase image
-        assertFalse(Conv2d.shiftedWeightGrad(7, 2, 3, 112 * 112));  // the stem's dW from col (the GEMM reads dY in place)
-        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 28 * 28));    // layer2's 3x3/2 too
-        assertTrue(Conv2d.shiftedWeightGrad(3, 1, 1, 64 * 64));     // stride 1 (the custom net's conv1) from the padded image
+        assertTrue(Conv2d.shiftedWeightGrad(1, 2, 0, 28 * 28, 128, 64)); // ...but dW from the phase image
+        // the stem's and layer2's 3x3/2 dW from the phase image with AVX-512's 6 x 4 tile, else from col (the GEMM reads dY in place)
+        assertEquals(GemmBlocked.MR == 6, Conv2d.shiftedWeightGrad(7, 2, 3, 112 * 112, 64, 147));
+        assertEquals(GemmBlocked.MR == 6, Conv2d.shiftedWeightGrad(3, 2, 1, 28 * 28, 128, 576));
+        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 28 * 28, 32, 576));     // a narrow O keeps col
+        assertTrue(Conv2d.shiftedWeightGrad(3, 1, 1, 64 * 64, 64, 27));     // stride 1 (the custom net's conv1) from the padded image
         assertFalse(Conv2d.shiftedPanels(3, 2, 1, 14 * 14));   // layer3's: grouped implicit
-        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 14 * 14));
+        assertFalse(Conv2d.shiftedWeightGrad(3, 2, 1, 14 * 14, 256, 1152));
         assertFalse(Conv2d.shiftedPanels(1, 1, 0, 56 * 56));   // pointwise reads x itself
-        assertFalse(Conv2d.shiftedWeightGrad(1, 1, 0, 56 * 56));
+        assertFalse(Conv2d.shiftedWeightGrad(1, 1, 0, 56 * 56, 64, 64));
     }
 
     @Test
