@@ -153,33 +153,38 @@ public final class ConvShifted {
      * x[xOff], zeros wherever a cell falls in the padding or past the image. Stride 1 is the padded copy.
      */
     static void copyChannels(float[] x, int xOff, int c0, int c1, Grid g, float[] xp) {
+        int P = g.phases;
+        copyPlanes(x, xOff, c0 * P * P, c1 * P * P, g, xp);
+    }
+
+    /**
+     * Planes [p0, p1) of the phase image of {@code g}, plane (c * P + a) * P + b holding channel c's rows a, a + s, ...
+     * and columns b, b + s, ...: {@link #copyChannels} by plane, for callers that split a few channels (the stem's 3)
+     * over threads.
+     */
+    static void copyPlanes(float[] x, int xOff, int p0, int p1, Grid g, float[] xp) {
         int s = g.stride, pad = g.pad, H = g.H, W = g.W, hq = g.hq, wq = g.wq, P = g.phases;
         if (s == 1) {
-            padChannels(x, xOff, c0, c1, H, W, pad, xp);
+            padChannels(x, xOff, p0, p1, H, W, pad, xp);
             return;
         }
-        for (int c = c0; c < c1; c++) {
-            for (int a = 0; a < P; a++) {
-                for (int b = 0; b < P; b++) {
-                    int base = ((c * P + a) * P + b) * g.plane();
-                    // cells j with input column j*s + b - pad inside [0, W)
-                    int j0 = Math.min(wq, Math.max(0, Math.ceilDiv(pad - b, s))), j1 = Math.max(j0, Math.min(wq, Math.ceilDiv(W + pad - b, s)));
-                    for (int i = 0; i < hq; i++) {
-                        int d = base + i * wq, r = i * s + a - pad;
-                        if (r < 0 || r >= H) {
-                            Arrays.fill(xp, d, d + wq, 0f);
-                            continue;
-                        }
-                        Arrays.fill(xp, d, d + j0, 0f);
-                        for (int j = j0, src = xOff + (c * H + r) * W + j0 * s + b - pad; j < j1; j++, src += s) xp[d + j] = x[src];
-                        Arrays.fill(xp, d + j1, d + wq, 0f);
-                    }
+        for (int pl = p0; pl < p1; pl++) {
+            int c = pl / (P * P), a = pl / P % P, b = pl % P, base = pl * g.plane();
+            // cells j with input column j*s + b - pad inside [0, W)
+            int j0 = Math.min(wq, Math.max(0, Math.ceilDiv(pad - b, s))), j1 = Math.max(j0, Math.min(wq, Math.ceilDiv(W + pad - b, s)));
+            for (int i = 0; i < hq; i++) {
+                int d = base + i * wq, r = i * s + a - pad;
+                if (r < 0 || r >= H) {
+                    Arrays.fill(xp, d, d + wq, 0f);
+                    continue;
                 }
+                Arrays.fill(xp, d, d + j0, 0f);
+                for (int j = j0, src = xOff + (c * H + r) * W + j0 * s + b - pad; j < j1; j++, src += s) xp[d + j] = x[src];
+                Arrays.fill(xp, d + j1, d + wq, 0f);
             }
         }
     }
 
-    /** The stride-1 layout: xp's planes [c0, c1) of [C, H + 2 pad, W + 2 pad] = x's planes with a zero border. */
     private static void padChannels(float[] x, int xOff, int c0, int c1, int H, int W, int pad, float[] xp) {
         int Wp = W + 2 * pad, Hp = H + 2 * pad;
         for (int c = c0; c < c1; c++) {

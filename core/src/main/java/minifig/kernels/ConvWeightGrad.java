@@ -40,14 +40,16 @@ public final class ConvWeightGrad {
     /**
      * Image n's phase image into xp and its dY onto the same grid (rows ldq apart in dyp, wq cells per output row), split
      * over the threads: done by one thread while the others waited, the copies held two threads to 1.74x one at layer1
-     * (1.91x split; docs/performance.md). Items [0, C) are image planes, [C, C+O) dY rows.
+     * (1.91x split; docs/performance.md). The planes and the dY rows are two splits: as one list of items they gave the
+     * first thread every plane, the heavy part (strided gathers), and the second only dY rows (JFR of a two-thread
+     * step: the worker waiting while the main thread copied planes).
      */
     private static void copyImage(float[] x, int xOff, float[] dy, int dyOff, ConvShifted.Grid g, int O, float[] xp,
                                   float[] dyp, int ldq, int threads) {
-        int C = g.C(), OH = g.OH(), OW = g.OW(), wq = g.wq();
-        Parallel.parallelFor(C + O, threads, (lo, hi) -> {
-            ConvShifted.copyChannels(x, xOff, Math.min(lo, C), Math.min(hi, C), g, xp);
-            for (int o = Math.max(lo, C) - C; o < hi - C; o++)
+        int OH = g.OH(), OW = g.OW(), wq = g.wq(), P = g.phases();
+        Parallel.parallelFor(g.C() * P * P, threads, (lo, hi) -> ConvShifted.copyPlanes(x, xOff, lo, hi, g, xp));
+        Parallel.parallelFor(O, threads, (lo, hi) -> {
+            for (int o = lo; o < hi; o++)
                 for (int oh = 0; oh < OH; oh++)
                     System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * ldq + oh * wq, OW);
         });
