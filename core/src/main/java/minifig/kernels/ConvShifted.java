@@ -159,8 +159,8 @@ public final class ConvShifted {
 
     /**
      * Planes [p0, p1) of the phase image of {@code g}, plane (c * P + a) * P + b holding channel c's rows a, a + s, ...
-     * and columns b, b + s, ...: {@link #copyChannels} by plane, for callers that split a few channels (the stem's 3)
-     * over threads.
+     * and columns b, b + s, ... (with stride 1 the one plane per channel is the padded copy): {@link #copyChannels} by
+     * plane, for callers that split a few channels (the stem's 3) over threads.
      */
     static void copyPlanes(float[] x, int xOff, int p0, int p1, Grid g, float[] xp) {
         int s = g.stride, pad = g.pad, H = g.H, W = g.W, hq = g.hq, wq = g.wq, P = g.phases;
@@ -185,6 +185,7 @@ public final class ConvShifted {
         }
     }
 
+    /** The stride-1 layout: xp's planes [c0, c1) of [C, H + 2 pad, W + 2 pad] = x's planes with a zero border. */
     private static void padChannels(float[] x, int xOff, int c0, int c1, int H, int W, int pad, float[] xp) {
         int Wp = W + 2 * pad, Hp = H + 2 * pad;
         for (int c = c0; c < c1; c++) {

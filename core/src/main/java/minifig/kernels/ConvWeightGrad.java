@@ -37,24 +37,6 @@ public final class ConvWeightGrad {
     private static final int V = S.length();
     /** Pixels per chunk (a multiple of V). */
     static final int QC = 1024;
-    /**
-     * Image n's phase image into xp and its dY onto the same grid (rows ldq apart in dyp, wq cells per output row), split
-     * over the threads: done by one thread while the others waited, the copies held two threads to 1.74x one at layer1
-     * (1.91x split; docs/performance.md). The planes and the dY rows are two splits: as one list of items they gave the
-     * first thread every plane, the heavy part (strided gathers), and the second only dY rows (JFR of a two-thread
-     * step: the worker waiting while the main thread copied planes).
-     */
-    private static void copyImage(float[] x, int xOff, float[] dy, int dyOff, ConvShifted.Grid g, int O, float[] xp,
-                                  float[] dyp, int ldq, int threads) {
-        int OH = g.OH(), OW = g.OW(), wq = g.wq(), P = g.phases();
-        Parallel.parallelFor(g.C() * P * P, threads, (lo, hi) -> ConvShifted.copyPlanes(x, xOff, lo, hi, g, xp));
-        Parallel.parallelFor(O, threads, (lo, hi) -> {
-            for (int o = lo; o < hi; o++)
-                for (int oh = 0; oh < OH; oh++)
-                    System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * ldq + oh * wq, OW);
-        });
-    }
-
     /** Image row triples per block. */
     static final int JB = 8;
 
@@ -108,6 +90,24 @@ public final class ConvWeightGrad {
         // Lanes -> dW once per batch, not per image: on 28x28 maps (a few hundred pixels per image) the per-image
         // reduction, a scalar pass over all partial sums, cost a tenth of the time (layer2 1.13x faster without).
         Parallel.parallelFor(blocks, threads, (lo, hi) -> reduce(part, lo * JB, Math.min(tilesN, hi * JB), tilesM, dW, dwOff, O, CKK));
+    }
+
+    /**
+     * Image n's phase image into xp and its dY onto the same grid (rows ldq apart in dyp, wq cells per output row), split
+     * over the threads: done by one thread while the others waited, the copies held two threads to 1.74x one at layer1
+     * (1.91x split; docs/performance.md). The planes and the dY rows are two splits: as one list of items they gave the
+     * first thread every plane, the heavy part (strided gathers), and the second only dY rows (JFR of a two-thread
+     * step: the worker waiting while the main thread copied planes).
+     */
+    private static void copyImage(float[] x, int xOff, float[] dy, int dyOff, ConvShifted.Grid g, int O, float[] xp,
+                                  float[] dyp, int ldq, int threads) {
+        int OH = g.OH(), OW = g.OW(), wq = g.wq(), P = g.phases();
+        Parallel.parallelFor(g.C() * P * P, threads, (lo, hi) -> ConvShifted.copyPlanes(x, xOff, lo, hi, g, xp));
+        Parallel.parallelFor(O, threads, (lo, hi) -> {
+            for (int o = lo; o < hi; o++)
+                for (int oh = 0; oh < OH; oh++)
+                    System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * ldq + oh * wq, OW);
+        });
     }
 
     /** Image row triples [t0, t1) against dY row triples [i0, i1), all pixels of one image: part += lane-wise sums. */
