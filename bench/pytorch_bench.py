@@ -6,12 +6,27 @@ Same flop formulas as the JMH benchmarks: GEMM 2*M*N*K; conv forward 2*O*OH*OW*C
 torch.set_num_threads(n) explicitly. The machine is shared: compare ratios measured in one run.
 
 Usage: /usr/bin/python3 bench/pytorch_bench.py [--threads 1 2] [--quick] [--json out.json] [--md out.md]
+                                              [--default-malloc]
 """
 import argparse
 import json
+import os
+import sys
 import time
 
-import torch
+# Freed memory stays in the process, as in compare.py's PyTorch timing process and as our JVM keeps its heap: with
+# glibc's defaults a large freed tensor goes back to the kernel and is faulted in again on its next use, which on hosts
+# with slow page faults made PyTorch's training steps 2.3-2.6x slower (docs/performance.md, "Page faults on this host").
+# glibc reads GLIBC_TUNABLES only at start-up, so the script runs itself again with them set; --default-malloc opts out.
+# The same setting as compare.py's TORCH_TIMING_TUNABLES.
+TIMING_TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=17179869184"
+if __name__ == "__main__" and "--default-malloc" not in sys.argv \
+        and TIMING_TUNABLES not in os.environ.get("GLIBC_TUNABLES", ""):
+    env = dict(os.environ)
+    env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES"), TIMING_TUNABLES]))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import torch  # noqa: E402 (after the re-run above)
 import torch.nn.functional as F
 
 GEMM_SHAPES = ["256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
@@ -75,6 +90,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="batch 1 only, no 2048^3 GEMM, shorter timing")
     ap.add_argument("--json", default="pytorch_bench.json")
     ap.add_argument("--md")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="glibc's default malloc (freed memory returned to the kernel) instead of TIMING_TUNABLES")
     a = ap.parse_args()
     min_time = 0.2 if a.quick else 0.5
     batches = [1] if a.quick else BATCHES
@@ -96,7 +113,7 @@ def main():
                                     "ms": sec * 1e3, "gflops": fl / sec / 1e9})
                     print(f"{kind:13} {layer:>22} batch={batch:<2} threads={t}  {sec * 1e3:9.3f} ms"
                           f"  {fl / sec / 1e9:7.1f} GFLOP/s", flush=True)
-    meta = {"torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(),
+    meta = {"torch": torch.__version__, "glibc_tunables": os.environ.get("GLIBC_TUNABLES", ""), "mkldnn": torch.backends.mkldnn.is_available(),
             "config": torch.__config__.show().splitlines()[:6]}
     with open(a.json, "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
