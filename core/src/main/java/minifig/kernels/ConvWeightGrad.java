@@ -60,18 +60,14 @@ public final class ConvWeightGrad {
         // Row offsets of col in the phase image; rows past CKK repeat row 0 (their sums are dropped).
         int[] off = ConvShifted.rowOffsets(g, tilesN * 3);
         float[][] buf = BUFFERS.get();
-        // Reads run up to Qv - 1 past an offset; the slack keeps the last rows' reads inside the array.
-        int xpSize = g.size() + K + V;
-        if (buf[0].length < xpSize) buf[0] = new float[xpSize];
         if (buf[1].length < tilesM * 3 * Qv) buf[1] = new float[tilesM * 3 * Qv];
-        float[] xp = buf[0], dyp = buf[1];
-        Arrays.fill(xp, g.size(), xpSize, 0f);     // the slack multiplies zeros of dY: no stale NaN from a larger call
+        float[] xp = phaseImageBuffer(buf, g), dyp = buf[1];
         Arrays.fill(dyp, 0, tilesM * 3 * Qv, 0f);          // extra columns, tail and rows past O stay zero
         int blocks = (tilesN + JB - 1) / JB;
         // Work items are blocks, each cut into mSplit ranges of dY row triples when there are few blocks (the
         // stem's C*K*K = 147 makes 7, a 1x1/2 downsample's 64 makes 3): 7 or 3 items leave one of two threads idle
         // for a seventh or a third of the time. Every partial sum still has one owner.
-        int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        int threads = threads(O, CKK, Q);
         int mSplit = Math.min(tilesM, Math.max(1, (8 * threads + blocks - 1) / blocks)), items = blocks * mSplit;
         int partSize = tilesN * tilesM * 9 * V;
         if (buf[2].length < partSize) buf[2] = new float[partSize];
@@ -108,6 +104,23 @@ public final class ConvWeightGrad {
                 for (int oh = 0; oh < OH; oh++)
                     System.arraycopy(dy, dyOff + (o * OH + oh) * OW, dyp, o * ldq + oh * wq, OW);
         });
+    }
+
+    /**
+     * This thread's buffer for the phase image of {@code g}, with K + V floats of slack after it: a row of col is read as
+     * a run of up to Qv floats from its offset, and the last rows' runs end in the slack. The slack is zeroed, since
+     * those reads multiply dY's zero columns and a stale NaN from a larger call would survive that.
+     */
+    private static float[] phaseImageBuffer(float[][] buf, ConvShifted.Grid g) {
+        int size = g.size() + g.K() + V;
+        if (buf[0].length < size) buf[0] = new float[size];
+        Arrays.fill(buf[0], g.size(), size, 0f);
+        return buf[0];
+    }
+
+    /** One thread below ~2M multiply-adds (a fork costs more than it saves there), else all of them. */
+    private static int threads(int O, int CKK, int Q) {
+        return (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
     }
 
     /** Image row triples [t0, t1) against dY row triples [i0, i1), all pixels of one image: part += lane-wise sums. */
@@ -187,8 +200,7 @@ public final class ConvWeightGrad {
      * image's packed dYᵀ serves at least 24 rows of col (a one-channel 3x3 conv, 9 rows, measured 0.79x).
      */
     public static boolean transposedPays(int O, int CKK) {
-        int NR = GemmBlocked.NR, Op = (O + NR - 1) / NR * NR;
-        return GemmBlocked.MR == 6 && 4 * O >= 3 * Op && CKK >= 24;
+        return GemmBlocked.MR == 6 && 4 * O >= 3 * GemmBlocked.panelColumns(O) && CKK >= 24;
     }
 
     /**
@@ -207,21 +219,18 @@ public final class ConvWeightGrad {
         ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
         int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq(), Q = g.cols();
         int MR = GemmBlocked.MR, NR = GemmBlocked.NR, kc = GemmBlocked.DEFAULT.kc;
-        int tiles = (CKK + MR - 1) / MR, rows = tiles * MR, Op = (O + NR - 1) / NR * NR, panels = Op / NR;
+        int tiles = (CKK + MR - 1) / MR, rows = tiles * MR, Op = GemmBlocked.panelColumns(O), panels = Op / NR;
         int kBlocks = (Q + kc - 1) / kc;
         // Row offsets of col in the phase image; rows past CKK repeat row 0 (their sums are dropped).
         int[] off = ConvShifted.rowOffsets(g, rows);
         float[][] buf = BUFFERS.get();
-        int xpSize = g.size() + K + V;      // a row's run reads Q floats from its offset: the slack keeps them in xp
-        if (buf[0].length < xpSize) buf[0] = new float[xpSize];
         if (buf[1].length < O * Q) buf[1] = new float[O * Q];
         if (buf[2].length < Op * Q + rows * Op) buf[2] = new float[Op * Q + rows * Op];
-        float[] xp = buf[0], dyp = buf[1], bpAndC = buf[2];
-        Arrays.fill(xp, g.size(), xpSize, 0f);     // the slack multiplies zeros of dY: no stale NaN from a larger call
+        float[] xp = phaseImageBuffer(buf, g), dyp = buf[1], bpAndC = buf[2];
         int cOff = Op * Q;      // dWᵀ after B's panels: [rows, Op]
         Arrays.fill(dyp, 0, O * Q, 0f);         // the grid's extra columns stay zero
         Arrays.fill(bpAndC, cOff, cOff + rows * Op, 0f);
-        int threads = (long) O * CKK * Q < (1L << 21) ? 1 : Parallel.threads();
+        int threads = threads(O, CKK, Q);
         for (int n = 0; n < N; n++) {
             copyImage(x, n * C * H * W, dy, n * O * OH * OW, g, O, xp, dyp, Q, threads);
             // B = dYᵀ [Q, O] as panels: k block pc at pc * Op, panel j of it kcb * NR floats after panel j - 1

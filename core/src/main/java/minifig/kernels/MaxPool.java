@@ -67,13 +67,11 @@ public final class MaxPool {
     /** Planes [p0, p1) with the argmax (training). */
     private static void planes(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y, byte[] arg) {
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
-        // Window starts (in padded-row columns) 0, stride, ..., (OW-1)*stride, computed in whole vectors.
-        int starts = ((OW - 1) * stride + 1 + V - 1) / V * V;
-        float[] row = new float[Math.max(starts + K - 1 + V, pad + W)];   // the padded input row, -infinity outside
+        int starts = windowStarts(OW, stride);
+        float[] row = paddedRow(starts, K, pad, W);
         int wp = row.length;
         float[] best = new float[starts];                 // per window start: the max so far
         int[] where = new int[starts];                    // and where it is: h * wp + padded column
-        java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
         for (int plane = p0; plane < p1; plane++) {
             int base = plane * H * W, o = plane * OH * OW;
             for (int oh = 0; oh < OH; oh++) {
@@ -109,10 +107,9 @@ public final class MaxPool {
      */
     private static void planesValues(float[] x, int p0, int p1, int H, int W, int K, int stride, int pad, float[] y) {
         int OH = Im2col.outSize(H, K, stride, pad), OW = Im2col.outSize(W, K, stride, pad);
-        int starts = ((OW - 1) * stride + 1 + V - 1) / V * V;
-        float[] row = new float[Math.max(starts + K - 1 + V, pad + W)];   // the padded input row, -infinity outside
+        int starts = windowStarts(OW, stride);
+        float[] row = paddedRow(starts, K, pad, W);
         float[] best = new float[starts];
-        java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
         for (int plane = p0; plane < p1; plane++) {
             int base = plane * H * W, o = plane * OH * OW;
             for (int oh = 0; oh < OH; oh++) {
@@ -124,6 +121,21 @@ public final class MaxPool {
                 for (int ow = 0; ow < OW; ow++, o++) y[o] = best[ow * stride];
             }
         }
+    }
+
+    /** Window starts (in padded-row columns) 0, stride, ..., (OW-1)*stride, rounded up to whole vectors. */
+    private static int windowStarts(int OW, int stride) {
+        return ((OW - 1) * stride + 1 + V - 1) / V * V;
+    }
+
+    /**
+     * The buffer for one padded input row, -infinity outside the row (which is copied in at offset pad): long enough for
+     * the row and for the vector reads of every window start's K taps.
+     */
+    private static float[] paddedRow(int starts, int K, int pad, int W) {
+        float[] row = new float[Math.max(starts + K - 1 + V, pad + W)];
+        java.util.Arrays.fill(row, Float.NEGATIVE_INFINITY);
+        return row;
     }
 
     /**
