@@ -53,6 +53,43 @@ public final class Im2col {
         }
     }
 
+    /**
+     * im2col of g images side by side, image i (at xOff + i*C*H*W) into columns [i*OH*OW, (i+1)*OH*OW) of col, rows
+     * ldCol apart (ldCol >= g*OH*OW): the col matrix of a group of images for one GEMM. The split over the threads is by
+     * (image, channel), so a group of small maps, each image below the fork threshold on its own, still runs on every
+     * thread (layer3's and layer4's strided convs in backward: the worker waited while the main thread copied).
+     */
+    public static void im2colImages(float[] x, int xOff, int g, int C, int H, int W, int KH, int KW, int stride, int pad,
+                                    float[] col, int ldCol) {
+        int OHW = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        if (ldCol < (long) g * OHW) throw new IllegalArgumentException("col row stride " + ldCol + " < " + g + " images x " + OHW);
+        forImageChannels(g, C, (long) g * C * KH * KW * OHW, (i, c0, c1) ->
+                im2colChannels(c0, c1, x, xOff + i * C * H * W, H, W, KH, KW, stride, pad, col, i * OHW, ldCol));
+    }
+
+    /** The adjoint of {@link #im2colImages}: image i's columns of dCol ADDED into dx at dxOff + i*C*H*W. */
+    public static void col2imImages(float[] col, int g, int C, int H, int W, int KH, int KW, int stride, int pad,
+                                    float[] dx, int dxOff, int ldCol) {
+        int OHW = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        if (ldCol < (long) g * OHW) throw new IllegalArgumentException("col row stride " + ldCol + " < " + g + " images x " + OHW);
+        // (image, channel) pairs own disjoint slices of dx, so the adds never race
+        forImageChannels(g, C, (long) g * C * KH * KW * OHW, (i, c0, c1) ->
+                col2imChannels(c0, c1, col, i * OHW, H, W, KH, KW, stride, pad, dx, dxOff + i * C * H * W, ldCol));
+    }
+
+    private interface ImageChannels {
+        void run(int image, int c0, int c1);
+    }
+
+    /** body over the g*C (image, channel) pairs, split over the threads when {@code work} col elements pay for a fork. */
+    private static void forImageChannels(int g, int C, long work, ImageChannels body) {
+        Parallel.RangeBody pairs = (lo, hi) -> {
+            for (int i = lo / C; i * C < hi; i++) body.run(i, Math.max(lo - i * C, 0), Math.min(hi - i * C, C));
+        };
+        if (work >= PARALLEL_MIN_ELEMENTS && (long) g * C > 1) Parallel.parallelFor(g * C, pairs);
+        else pairs.run(0, g * C);
+    }
+
     private static void checkLd(int ldCol, int H, int W, int KH, int KW, int stride, int pad) {
         int ohw = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
         if (ldCol < ohw) throw new IllegalArgumentException("col row stride " + ldCol + " < OH*OW = " + ohw);

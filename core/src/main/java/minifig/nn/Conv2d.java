@@ -454,14 +454,22 @@ public final class Conv2d implements Layer {
      */
     static float[] flippedTransposed(float[] w, int O, int C, int K, float[] f) {
         int KK = K * K;
-        for (int o = 0; o < O; o++) {
-            for (int c = 0; c < C; c++) {
-                int src = (o * C + c) * KK, dst = (c * O + o) * KK;
-                for (int k = 0; k < KK; k++) f[dst + KK - 1 - k] = w[src + k];
+        // Split over the threads from layer3's size up: run serially, layer4's 2.4M floats kept the worker waiting.
+        Parallel.RangeBody outs = (o0, o1) -> {
+            for (int o = o0; o < o1; o++) {
+                for (int c = 0; c < C; c++) {
+                    int src = (o * C + c) * KK, dst = (c * O + o) * KK;
+                    for (int k = 0; k < KK; k++) f[dst + KK - 1 - k] = w[src + k];
+                }
             }
-        }
+        };
+        if ((long) O * C * KK >= FLIP_PARALLEL_MIN) Parallel.parallelFor(O, outs);
+        else outs.run(0, O);
         return f;
     }
+
+    /** Weights from which {@link #flippedTransposed} splits over the threads (layer3's 3x3 convs have 590K). */
+    static final int FLIP_PARALLEL_MIN = 1 << 18;
 
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
@@ -524,9 +532,7 @@ public final class Conv2d implements Layer {
                     float[] b = x.data;
                     int bOff = n0 * CHW;
                     if (col != null) {
-                        for (int i = 0; i < g; i++) {
-                            Im2col.im2col(x.data, (n0 + i) * CHW, C, H, W, kernel, kernel, stride, padding, col, i * OHW, cols);
-                        }
+                        Im2col.im2colImages(x.data, n0 * CHW, g, C, H, W, kernel, kernel, stride, padding, col, cols);
                         b = col;
                         bOff = 0;
                     }
@@ -543,9 +549,7 @@ public final class Conv2d implements Layer {
                             dx.data, n0 * CHW, OHW, false);
                 } else {
                     Gemm.sgemm(true, false, CKK, cols, O, weight.value.data, 0, CKK, dy, dyOff, cols, dCol, 0, cols, false);
-                    for (int i = 0; i < g; i++) {
-                        Im2col.col2im(dCol, i * OHW, C, H, W, kernel, kernel, stride, padding, dx.data, (n0 + i) * CHW, cols);
-                    }
+                    Im2col.col2imImages(dCol, g, C, H, W, kernel, kernel, stride, padding, dx.data, n0 * CHW, cols);
                 }
             }
         });

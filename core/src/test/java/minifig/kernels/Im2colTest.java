@@ -103,6 +103,44 @@ class Im2colTest extends KernelTestBase {
         }
     }
 
+    /**
+     * im2colImages / col2imImages equal the reference image by image, on groups whose images are each below the fork
+     * threshold while the group is above it (the (image, channel) split) and on small groups (serial), at 1 and 2
+     * threads, with the (image, channel) ranges cut inside an image.
+     */
+    @Test
+    void imageGroupsEqualTheReferenceImageByImage() {
+        Random r = new Random(15);
+        // {G, C, H, W, K, stride, pad}: layer4's 3x3/2 and 1x1/2 at 7x7 outputs, layer3's 3x3/2, an odd small group
+        int saved = Parallel.threads();
+        int[][] cases = {{8, 256, 14, 14, 3, 2, 1}, {8, 256, 14, 14, 1, 2, 0}, {4, 128, 28, 28, 3, 2, 1}, {3, 5, 9, 7, 3, 1, 1}};
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] c : cases) {
+                    int G = c[0], C = c[1], H = c[2], W = c[3], K = c[4], s = c[5], p = c[6];
+                    int rows = C * K * K, ohw = Im2col.outSize(H, K, s, p) * Im2col.outSize(W, K, s, p), ld = G * ohw + 3;
+                    String what = "G=" + G + " C=" + C + " H=" + H + " k=" + K + " stride=" + s + " threads=" + threads;
+                    if (G == 8 && K == 3) {
+                        assertTrue((long) rows * ohw < Im2col.PARALLEL_MIN_ELEMENTS, "each image alone must stay serial: " + what);
+                        assertTrue((long) G * rows * ohw >= Im2col.PARALLEL_MIN_ELEMENTS, "the group must split: " + what);
+                    }
+                    float[] x = random(r, 7 + G * C * H * W);
+                    float[] want = random(r, rows * ld), got = want.clone();
+                    for (int g = 0; g < G; g++) Im2colNaive.im2col(x, 7 + g * C * H * W, C, H, W, K, K, s, p, want, g * ohw, ld);
+                    Im2col.im2colImages(x, 7, G, C, H, W, K, K, s, p, got, ld);
+                    assertArrayEquals(want, got, what);
+                    float[] dxWant = random(r, 7 + G * C * H * W), dxGot = dxWant.clone();
+                    for (int g = 0; g < G; g++) Im2colNaive.col2im(want, g * ohw, C, H, W, K, K, s, p, dxWant, 7 + g * C * H * W, ld);
+                    Im2col.col2imImages(want, G, C, H, W, K, K, s, p, dxGot, 7, ld);
+                    assertArrayEquals(dxWant, dxGot, 1e-5f, what);
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void oneByOneStrideOneIsTheIdentity() {
         assertTrue(Im2col.isIdentity(1, 1, 1, 0));

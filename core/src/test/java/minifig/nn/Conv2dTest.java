@@ -46,6 +46,36 @@ class Conv2dTest {
         }
     }
 
+    /** W' is W with its channels swapped and kernels rotated, element by element, serially and split over two threads. */
+    @Test
+    void flippedTransposedSwapsChannelsAndRotatesKernels() {
+        Random rng = new Random(22);
+        int saved = minifig.kernels.Parallel.threads();
+        try {
+            // {O, C, K}: below and above FLIP_PARALLEL_MIN (layer4's 512 x 512 x 3 x 3), a 1x1 and an odd 5x5
+            for (int[] c : new int[][] {{6, 4, 3}, {512, 512, 3}, {300, 7, 1}, {90, 70, 5}}) {
+                int O = c[0], C = c[1], K = c[2];
+                float[] w = new float[O * C * K * K];
+                for (int i = 0; i < w.length; i++) w[i] = rng.nextFloat();
+                for (int threads = 1; threads <= 2; threads++) {
+                    minifig.kernels.Parallel.setThreads(threads);
+                    float[] f = new float[w.length + 5];
+                    java.util.Arrays.fill(f, Float.NaN);
+                    Conv2d.flippedTransposed(w, O, C, K, f);
+                    for (int o = 0; o < O; o++)
+                        for (int ci = 0; ci < C; ci++)
+                            for (int kh = 0; kh < K; kh++)
+                                for (int kw = 0; kw < K; kw++)
+                                    assertEquals(w[((o * C + ci) * K + kh) * K + kw], f[((ci * O + o) * K + K - 1 - kh) * K + K - 1 - kw],
+                                            java.util.Arrays.toString(c) + " threads " + threads);
+                    for (int i = w.length; i < f.length; i++) assertTrue(Float.isNaN(f[i]), "wrote past O*C*K*K");
+                }
+            }
+        } finally {
+            minifig.kernels.Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void forwardMatchesDirectConvolution() {
         Random rng = new Random(1);
