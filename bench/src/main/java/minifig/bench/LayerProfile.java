@@ -1,5 +1,6 @@
 package minifig.bench;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +16,7 @@ import minifig.nn.Layer;
 import minifig.nn.Linear;
 import minifig.nn.MaxPool2d;
 import minifig.nn.ReLU;
+import minifig.nn.Recycler;
 import minifig.nn.Residual;
 import minifig.nn.Sequential;
 import minifig.tensor.Tensor;
@@ -27,14 +29,16 @@ import minifig.tensor.Tensor;
  * layers in the network, so the rows add up to about one step; the last column (one-thread time over
  * two-thread time) shows which layers gain from the second thread and which do not.
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmn10g -Xmx14g -cp bench/target/benchmarks.jar
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -cp bench/target/benchmarks.jar
  * minifig.bench.LayerProfile [--net resnet18|custom] [--batch 32] [--rounds 5] [--threads 1,2] [--conv-parts] [--eval]}.
- * The young generation is that large so that no collection runs while a layer is timed: each row allocates fresh
- * outputs, and a concurrent collector's threads (ZGC at the launcher's 768 MiB soft target) then share the cores
- * with the two-thread rows, which read 1.42x one thread that way against 1.84x with these flags (bench/README.md).
+ * Each call's output and input gradient go back to the layers' pool ({@link Recycler}), so after the two untimed rounds
+ * the rows allocate almost nothing and no collection runs while a layer is timed (the header prints when timing starts,
+ * for -Xlog:gc); with fresh outputs per call, a concurrent collector's threads (ZGC at the launcher's 768 MiB soft target)
+ * shared the cores with the two-thread rows, which read 1.42x one thread that way against 1.84x without (bench/README.md).
  * With {@code --conv-parts} only the convs
  * are timed, each split into its forward, its weight gradient (dW, db) and its input gradient (dX); with
- * {@code --eval} each layer runs an eval-mode forward only (inference).
+ * {@code --eval} each layer runs an eval-mode forward only (inference); eval forwards do not take from the pool, so
+ * those rows still allocate their outputs.
  */
 public final class LayerProfile {
     private LayerProfile() {}
@@ -67,6 +71,9 @@ public final class LayerProfile {
             default -> throw new IllegalArgumentException("unknown --net " + net + " (expected resnet18 or custom)");
         };
         if (parts) rows = convParts(rows);
+        // Room for every row's outputs and gradients in the pool (ResNet-18 at batch 32: ~1.3 GB of distinct sizes), so
+        // the calls after the first reuse them (giveBack) and no collection falls into a timed row.
+        Recycler.setMaxBytes(2L << 30);
         Random r = new Random(1);
         List<Runnable> prepare = new ArrayList<>(), timed = new ArrayList<>();
         float[] sink = new float[1];
@@ -75,9 +82,11 @@ public final class LayerProfile {
             Tensor x = new Tensor(row.inShape()).uniform(r, 1);
             Tensor dy = new Tensor(l.forward(x, true).shape).uniform(r, 1);
             l.backward(dy);
-            Runnable fwd = () -> l.forward(x, true), bwd = () -> {
+            Tensor[] y = new Tensor[1];
+            Runnable fwd = () -> y[0] = l.forward(x, true), bwd = () -> {
                 Tensor dx = l.backward(dy);
                 if (dx != null) sink[0] += dx.data[0];
+                giveBack(y[0], dx, x, dy);
             };
             if (eval) {
                 prepare.add(null);
@@ -85,13 +94,17 @@ public final class LayerProfile {
                 continue;
             }
             switch (row.part()) {
-                case "fwd" -> { prepare.add(null); timed.add(fwd); }
+                case "fwd" -> { prepare.add(null); timed.add(() -> { fwd.run(); giveBack(y[0], null, x, dy); }); }
                 case "bwd" -> { prepare.add(fwd); timed.add(bwd); }
                 default -> { prepare.add(null); timed.add(() -> { fwd.run(); bwd.run(); }); }
             }
         }
         double[][][] times = new double[rows.size()][threads.length][rounds];
-        for (int round = -1; round < rounds; round++) {          // round -1 warms the JIT up, untimed
+        // Two untimed rounds: the JIT's, and the pool's, which grows until it holds every size each row takes back to back
+        int warmup = 2;
+        long timedFrom = 0;
+        for (int round = -warmup; round < rounds; round++) {
+            if (round == 0) timedFrom = ManagementFactory.getRuntimeMXBean().getUptime();
             for (int t = 0; t < threads.length; t++) {
                 Parallel.setThreads(threads[t]);
                 for (int i = 0; i < rows.size(); i++) {
@@ -103,8 +116,9 @@ public final class LayerProfile {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%s %s, batch %d, %s per layer, %d rounds (best / median ms)%n",
-                net.equals("custom") ? "Custom net" : "ResNet-18", eval ? "inference" : "training step", batch, eval ? "eval-mode forward" : "forward + backward", rounds);
+        System.out.printf(Locale.ROOT, "%s %s, batch %d, %s per layer, %d rounds (best / median ms; timed from JVM uptime %.1f s, for -Xlog:gc)%n",
+                net.equals("custom") ? "Custom net" : "ResNet-18", eval ? "inference" : "training step", batch, eval ? "eval-mode forward" : "forward + backward", rounds,
+                timedFrom / 1e3);
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-34s %3s", "layer (input)", "x"));
         for (int t : threads) head.append(String.format(Locale.ROOT, " %17s", t + "t best / median"));
         head.append(String.format(Locale.ROOT, " %14s", threads[0] + "t/" + threads[threads.length - 1] + "t best/med"));
@@ -132,6 +146,18 @@ public final class LayerProfile {
         line.append(String.format(Locale.ROOT, " %6.2fx/%5.2fx", total[0][0] / total[last][0], total[0][1] / total[last][1]));
         System.out.println(line);
         if (Float.isNaN(sink[0])) System.out.println("(NaN in the outputs)");
+    }
+
+    /**
+     * Hands a call's output y and input gradient dx back to the layers' pool ({@link Recycler}) once nothing reads them,
+     * never the row's own x and dY: the next call takes them instead of allocating. Allocating fresh outputs every call,
+     * the timed rows met garbage collections (under ZGC its threads shared the two cores with the two-thread rows), and
+     * the young generation large enough to avoid them page-faulted through the first rounds on hosts with slow first
+     * touch (bench/README.md).
+     */
+    private static void giveBack(Tensor y, Tensor dx, Tensor x, Tensor dy) {
+        if (y != null && y.data != x.data && y.data != dy.data) Recycler.give(y);
+        if (dx != null && dx.data != x.data && dx.data != dy.data && (y == null || dx.data != y.data)) Recycler.give(dx);
     }
 
     /** Each conv row as three: forward, backward with dW only (dX off), backward with dX only (weight frozen). */

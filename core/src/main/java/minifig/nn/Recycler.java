@@ -38,6 +38,15 @@ public final class Recycler {
     /** The most bytes one thread's pool holds. */
     static long maxBytes = 256L << 20;
 
+    /**
+     * Sets how many bytes each thread's pool may hold (default 256 MB), for a benchmark that keeps many layers' arrays
+     * in turn (bench LayerProfile: every layer of a network at batch 32, each given its arrays back after its call).
+     */
+    public static void setMaxBytes(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("pool size " + bytes + " bytes: expected >= 0");
+        maxBytes = bytes;
+    }
+
     private static final class Pool {
         final Map<Integer, ArrayDeque<float[]>> bySize = new HashMap<>();
         long bytes;

@@ -113,7 +113,8 @@ public final class Residual implements Layer, EvalReluFusion, TrainingReluFusion
         // What this call made and nothing reads any more goes back to the pool: the shortcut's gradient, the fused
         // ReLU's gradient, and the main branch's when the sum went elsewhere (each unless it shares data with another).
         if (shortcut != null && dShort.data != dOut.data && dShort.data != dMain.data) Recycler.giveConsumed(dShort, argument, dx);
-        if (dOut != argument && dOut.data != dMain.data) Recycler.giveConsumed(dOut, argument, dx);
+        // (an Identity main branch returns dOut itself as dMain: the sum then went to a new dx, and dOut goes back here)
+        if (dOut != argument && (dOut.data != dMain.data || !inPlace)) Recycler.giveConsumed(dOut, argument, dx);
         if (!inPlace && dMain.data != dOut.data && dMain.data != dShort.data) Recycler.giveConsumed(dMain, argument, dx);
         return dx;
     }

@@ -120,6 +120,37 @@ class RecyclerTest {
     }
 
     /**
+     * A residual add + ReLU whose main branch is an Identity: dMain is the fused ReLU's gradient itself, so the sum goes to
+     * a new dx, and that gradient must still go back to the pool (it was left to the collector: one activation-sized
+     * array per call, bench LayerProfile's residual rows). With the caller giving dx back too, the second and later calls
+     * take nothing new, and poisoned arrays change no result.
+     */
+    @Test
+    void anIdentityBranchsAddGivesTheReluGradientBack() {
+        Recycler.poison = true;
+        Random r = new Random(9);
+        Tensor x = GradCheck.randn(r, 2, 3, 5, 5), dy = GradCheck.randn(r, 2, 3, 5, 5);
+        float[] want = null;
+        Sequential block = new Sequential(new Residual(new Identity(), null), new ReLU());
+        for (int call = 0; call < 3; call++) {
+            Recycler.takenBytes();
+            Tensor y = block.forward(x, true);
+            Tensor dx = block.backward(dy);
+            long fresh = Recycler.takenBytes()[1];
+            if (call == 0) want = dx.data.clone();
+            else {
+                assertArrayEquals(want, dx.data, 0f, "call " + call);
+                assertEquals(0, fresh, "new bytes in call " + call);
+            }
+            // what a caller that holds neither does: both back to the pool
+            Recycler.give(y);
+            Recycler.give(dx);
+        }
+        // dx = 2 * relu'(x + x) * dy, elementwise
+        for (int i = 0; i < want.length; i++) assertEquals(x.data[i] > 0 ? 2 * dy.data[i] : 0f, want[i], 1e-6f, "element " + i);
+    }
+
+    /**
      * From its second step on, a ResNet-18 training step finds a good part of the arrays it takes in the pool (41% at
      * this size: each stage starts with an empty pool), and allocates less on its thread than without it; with the
      * pool off every take is a new array.
