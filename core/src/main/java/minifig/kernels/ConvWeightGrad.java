@@ -54,7 +54,7 @@ public final class ConvWeightGrad {
             return;
         }
         ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
-        int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq();
+        int CKK = C * K * K, OH = g.OH(), OW = g.OW();
         int Q = g.cols(), Qv = (Q + V - 1) / V * V;
         int tilesM = (O + 2) / 3, tilesN = (CKK + 2) / 3;
         // Row offsets of col in the phase image; rows past CKK repeat row 0 (their sums are dropped).
@@ -217,7 +217,7 @@ public final class ConvWeightGrad {
     static void accumulateTransposed(float[] x, float[] dy, int N, int C, int H, int W, int O, int K, int stride, int pad,
                                      float[] dW, int dwOff) {
         ConvShifted.Grid g = ConvShifted.Grid.of(C, H, W, K, stride, pad);
-        int CKK = C * K * K, OH = g.OH(), OW = g.OW(), wq = g.wq(), Q = g.cols();
+        int CKK = C * K * K, OH = g.OH(), OW = g.OW(), Q = g.cols();
         int MR = GemmBlocked.MR, NR = GemmBlocked.NR, kc = GemmBlocked.DEFAULT.kc;
         int tiles = (CKK + MR - 1) / MR, rows = tiles * MR, Op = GemmBlocked.panelColumns(O), panels = Op / NR;
         int kBlocks = (Q + kc - 1) / kc;
@@ -254,9 +254,21 @@ public final class ConvWeightGrad {
                 }
             });
         }
+        addTransposed(bpAndC, cOff, Op, CKK, O, dW, dwOff, threads);
+    }
+
+    /**
+     * dW[dwOff + o*CKK + k] += t[tOff + k*ldt + o] for k < CKK, o < O: a weight gradient computed transposed, as dWᵀ
+     * [CKK, O] with rows ldt apart, added back (here and in Conv2d's transposed col form). In blocks of 32 k, so both
+     * sides are read and written in cache-line runs; the out-channels split over up to {@code threads} threads.
+     */
+    public static void addTransposed(float[] t, int tOff, int ldt, int CKK, int O, float[] dW, int dwOff, int threads) {
         Parallel.parallelFor(O, threads, (lo, hi) -> {
-            for (int o = lo; o < hi; o++)
-                for (int k = 0; k < CKK; k++) dW[dwOff + o * CKK + k] += bpAndC[cOff + k * Op + o];
+            for (int k0 = 0; k0 < CKK; k0 += 32) {
+                int k1 = Math.min(CKK, k0 + 32);
+                for (int o = lo; o < hi; o++)
+                    for (int k = k0; k < k1; k++) dW[dwOff + o * CKK + k] += t[tOff + k * ldt + o];
+            }
         });
     }
 }

@@ -44,8 +44,7 @@ public final class Im2col {
      */
     public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] col, int colOff, int ldCol) {
-        checkLd(ldCol, H, W, KH, KW, stride, pad);
-        long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        long work = (long) C * KH * KW * checkLd(ldCol, 1, H, W, KH, KW, stride, pad);
         if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
             Parallel.parallelFor(C, (c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol));
         } else {
@@ -61,8 +60,7 @@ public final class Im2col {
      */
     public static void im2colImages(float[] x, int xOff, int g, int C, int H, int W, int KH, int KW, int stride, int pad,
                                     float[] col, int ldCol) {
-        int OHW = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
-        if (ldCol < (long) g * OHW) throw new IllegalArgumentException("col row stride " + ldCol + " < " + g + " images x " + OHW);
+        int OHW = checkLd(ldCol, g, H, W, KH, KW, stride, pad);
         forImageChannels(g, C, (long) g * C * KH * KW * OHW, (i, c0, c1) ->
                 im2colChannels(c0, c1, x, xOff + i * C * H * W, H, W, KH, KW, stride, pad, col, i * OHW, ldCol));
     }
@@ -70,8 +68,7 @@ public final class Im2col {
     /** The adjoint of {@link #im2colImages}: image i's columns of dCol ADDED into dx at dxOff + i*C*H*W. */
     public static void col2imImages(float[] col, int g, int C, int H, int W, int KH, int KW, int stride, int pad,
                                     float[] dx, int dxOff, int ldCol) {
-        int OHW = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
-        if (ldCol < (long) g * OHW) throw new IllegalArgumentException("col row stride " + ldCol + " < " + g + " images x " + OHW);
+        int OHW = checkLd(ldCol, g, H, W, KH, KW, stride, pad);
         // (image, channel) pairs own disjoint slices of dx, so the adds never race
         forImageChannels(g, C, (long) g * C * KH * KW * OHW, (i, c0, c1) ->
                 col2imChannels(c0, c1, col, i * OHW, H, W, KH, KW, stride, pad, dx, dxOff + i * C * H * W, ldCol));
@@ -90,9 +87,14 @@ public final class Im2col {
         else pairs.run(0, g * C);
     }
 
-    private static void checkLd(int ldCol, int H, int W, int KH, int KW, int stride, int pad) {
+    /** OH*OW, after checking that col rows ldCol apart hold {@code images} images side by side. */
+    private static int checkLd(int ldCol, int images, int H, int W, int KH, int KW, int stride, int pad) {
         int ohw = outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
-        if (ldCol < ohw) throw new IllegalArgumentException("col row stride " + ldCol + " < OH*OW = " + ohw);
+        if (ldCol < (long) images * ohw) {
+            throw new IllegalArgumentException("col row stride " + ldCol + " < "
+                    + (images == 1 ? "" : images + " images x ") + "OH*OW = " + (long) images * ohw);
+        }
+        return ohw;
     }
 
     /**
@@ -107,8 +109,7 @@ public final class Im2col {
     /** As above with dCol rows ldCol apart (ldCol >= OH*OW), the adjoint of the strided im2col. */
     public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] dx, int dxOff, int ldCol) {
-        checkLd(ldCol, H, W, KH, KW, stride, pad);
-        long work = (long) C * KH * KW * outSize(H, KH, stride, pad) * outSize(W, KW, stride, pad);
+        long work = (long) C * KH * KW * checkLd(ldCol, 1, H, W, KH, KW, stride, pad);
         if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
             // Channels own disjoint slices of dx, so the adds never race.
             Parallel.parallelFor(C, (c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol));

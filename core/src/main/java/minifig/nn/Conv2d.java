@@ -454,22 +454,17 @@ public final class Conv2d implements Layer {
      */
     static float[] flippedTransposed(float[] w, int O, int C, int K, float[] f) {
         int KK = K * K;
-        // Split over the threads from layer3's size up: run serially, layer4's 2.4M floats kept the worker waiting.
-        Parallel.RangeBody outs = (o0, o1) -> {
+        // Split over the threads: run serially, layer4's 2.4M floats kept the worker waiting.
+        Elementwise.splitItems(O, (long) O * C * KK, (o0, o1) -> {
             for (int o = o0; o < o1; o++) {
                 for (int c = 0; c < C; c++) {
                     int src = (o * C + c) * KK, dst = (c * O + o) * KK;
                     for (int k = 0; k < KK; k++) f[dst + KK - 1 - k] = w[src + k];
                 }
             }
-        };
-        if ((long) O * C * KK >= FLIP_PARALLEL_MIN) Parallel.parallelFor(O, outs);
-        else outs.run(0, O);
+        });
         return f;
     }
-
-    /** Weights from which {@link #flippedTransposed} splits over the threads (layer3's 3x3 convs have 590K). */
-    static final int FLIP_PARALLEL_MIN = 1 << 18;
 
     /** dY -> dX (null when {@link #needsInputGrad()} is off), adding dW and db. */
     @Override
@@ -559,15 +554,7 @@ public final class Conv2d implements Layer {
                 for (int gi = 0; gi < groups; gi++) Elementwise.addTo(part, gi * WS + lo, dwTarget, lo, hi - lo);
             });
         }
-        if (dwT != null) {
-            // dW += (dWᵀ)ᵀ in blocks of 32 columns, so both sides are read and written in cache-line runs.
-            float[] dw = weight.grad.data;
-            for (int k0 = 0; k0 < CKK; k0 += 32) {
-                int k1 = Math.min(CKK, k0 + 32);
-                for (int o = 0; o < O; o++)
-                    for (int k = k0; k < k1; k++) dw[o * CKK + k] += dwT[k * O + o];
-            }
-        }
+        if (dwT != null) ConvWeightGrad.addTransposed(dwT, 0, O, CKK, O, weight.grad.data, 0, 1);     // dW += (dWᵀ)ᵀ
         // dX[n] = col2im(Wᵀ · dY[n]) image by image, Wᵀ packed once: a group's dCol [C*K*K, G*OH*OW] (7.2 MB for
         // layer3's 3x3/2 at G = 8) left L2 before col2im read it back; one image's (0.9 MB) mostly does not.
         if (dxPerImage) {

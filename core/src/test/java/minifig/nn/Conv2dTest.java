@@ -52,7 +52,7 @@ class Conv2dTest {
         Random rng = new Random(22);
         int saved = minifig.kernels.Parallel.threads();
         try {
-            // {O, C, K}: below and above FLIP_PARALLEL_MIN (layer4's 512 x 512 x 3 x 3), a 1x1 and an odd 5x5
+            // {O, C, K}: below and above Elementwise.PARALLEL_MIN (layer4's 512 x 512 x 3 x 3), a 1x1 and an odd 5x5
             for (int[] c : new int[][] {{6, 4, 3}, {512, 512, 3}, {300, 7, 1}, {90, 70, 5}}) {
                 int O = c[0], C = c[1], K = c[2];
                 float[] w = new float[O * C * K * K];
