@@ -45,11 +45,7 @@ public final class Im2col {
     public static void im2col(float[] x, int xOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] col, int colOff, int ldCol) {
         long work = (long) C * KH * KW * checkLd(ldCol, 1, H, W, KH, KW, stride, pad);
-        if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
-            Parallel.parallelFor(C, (c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol));
-        } else {
-            im2colChannels(0, C, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol);
-        }
+        forImageChannels(1, C, work, (i, c0, c1) -> im2colChannels(c0, c1, x, xOff, H, W, KH, KW, stride, pad, col, colOff, ldCol));
     }
 
     /**
@@ -78,7 +74,10 @@ public final class Im2col {
         void run(int image, int c0, int c1);
     }
 
-    /** body over the g*C (image, channel) pairs, split over the threads when {@code work} col elements pay for a fork. */
+    /**
+     * body over the g*C (image, channel) pairs, split over the threads when {@code work} col elements pay for a fork: the
+     * one split of im2col and col2im, for a group of images and (g = 1) for one.
+     */
     private static void forImageChannels(int g, int C, long work, ImageChannels body) {
         Parallel.RangeBody pairs = (lo, hi) -> {
             for (int i = lo / C; i * C < hi; i++) body.run(i, Math.max(lo - i * C, 0), Math.min(hi - i * C, C));
@@ -110,12 +109,8 @@ public final class Im2col {
     public static void col2im(float[] col, int colOff, int C, int H, int W, int KH, int KW, int stride, int pad,
                               float[] dx, int dxOff, int ldCol) {
         long work = (long) C * KH * KW * checkLd(ldCol, 1, H, W, KH, KW, stride, pad);
-        if (work >= PARALLEL_MIN_ELEMENTS && C > 1) {
-            // Channels own disjoint slices of dx, so the adds never race.
-            Parallel.parallelFor(C, (c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol));
-        } else {
-            col2imChannels(0, C, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol);
-        }
+        // channels own disjoint slices of dx, so the adds never race
+        forImageChannels(1, C, work, (i, c0, c1) -> col2imChannels(c0, c1, col, colOff, H, W, KH, KW, stride, pad, dx, dxOff, ldCol));
     }
 
     /** First output column whose input column ow*stride - pad + kw is >= 0. */
