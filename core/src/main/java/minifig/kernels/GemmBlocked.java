@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * for jc in N step NC         pack B[0:K, jc:jc+NC] -> bp   (op(B) read here, so Bᵀ costs nothing later)
  *   for ic in M step MC                                    C block MC x NC stays in L2 over the k loop
- *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (op(A) read here; with AVX-512 an
+ *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (a K of at most 1.25 KC is one block,
+ *                                                          {@link #kBlock}; op(A) read here; with AVX-512 an
  *                                                          A stored [M, K] is read in place, and only a last
  *                                                          panel of fewer than MR rows is packed)
  *       for jr in NC step NR                               B micro-panel KC x NR stays in L1
@@ -56,6 +57,25 @@ public final class GemmBlocked {
     final int mc, kc, nc;
 
     /**
+     * The depth of the k block that starts at row pc of a K-deep product: KC, except that a product at most KC + KC/4
+     * deep is one block. Split, it would re-read and re-write every C tile for a few k steps and pack its panels in a
+     * pass of their own: 128 x 6272 x 1152 (layer2's conv GEMM at batch 8) ran as 1024 + 128 (docs/performance.md, "One
+     * k block for products up to 1.25 KC deep"). The bounds change no result: every element of C is one FMA chain over
+     * all of K, carried through C from one block to the next.
+     */
+    public int kBlock(int K, int pc) {
+        return K <= kc + kc / 4 ? K - pc : Math.min(kc, K - pc);
+    }
+
+    /** The deepest k block of a K-deep product (see {@link #kBlock}): what one block's buffers must hold. */
+    private int maxKBlock(int K) {
+        return K <= kc + kc / 4 ? K : kc;
+    }
+
+    /** The column block (NC): how many columns of B one pass over the row blocks covers. */
+    public int nBlock() { return nc; }
+
+    /**
      * A kernel with explicit cache blocking, for experiments and benchmarks. mc is rounded up to a
      * multiple of MR and nc to a multiple of NR.
      */
@@ -73,11 +93,14 @@ public final class GemmBlocked {
     /** Per-thread packing buffers (ap, bp, edge tile), grown on demand and reused across calls. */
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[3][0]);
 
-    /** Buffers for a K-deep product over at most nCols columns; grown on demand, never shrunk. */
-    private float[][] buffers(int K, int nCols) {
+    /**
+     * Buffers for a K-deep product over at most nCols columns, B packed one k block at a time (perPanel) or all of K
+     * at once; grown on demand, never shrunk.
+     */
+    private float[][] buffers(int K, boolean perPanel, int nCols) {
         float[][] b = BUFFERS.get();
-        int bSize = K * Math.min(nc, roundUp(nCols, NR));
-        if (b[0].length < mc * Math.min(kc, K)) b[0] = new float[mc * Math.min(kc, K)];
+        int bSize = (perPanel ? maxKBlock(K) : K) * Math.min(nc, roundUp(nCols, NR));
+        if (b[0].length < mc * maxKBlock(K)) b[0] = new float[mc * maxKBlock(K)];
         if (b[1].length < bSize) b[1] = new float[bSize];
         if (b[2].length < 2 * MR * NR) b[2] = new float[2 * MR * NR];
         return b;
@@ -142,7 +165,7 @@ public final class GemmBlocked {
      * Bs: a convolution's weight over the images (or image groups) of a batch, which would otherwise be
      * re-packed by every GEMM (and, per GEMM, once per NC-column block) when the kernel packs A: with AVX2, or a
      * transposed A (with AVX-512 an A stored [M, K] is read in place, and this copies it into k blocks). Layout: k
-     * block pc (a multiple of kc) starts at pc * roundUp(M, MR) and holds {@link #packA}'s panels of all M rows, so
+     * block pc (where {@link #kBlock} starts one) starts at pc * roundUp(M, MR) and holds {@link #packA}'s panels of all M rows, so
      * the block of any row range starting at a multiple of MR is a contiguous slice. Read-only once built; threads
      * share it.
      */
@@ -184,7 +207,10 @@ public final class GemmBlocked {
         if (M < 1 || K < 1) throw new IllegalArgumentException("empty A " + M + "x" + K);
         int mPadded = roundUp(M, MR);
         float[] panels = into != null && into.length >= mPadded * K ? into : new float[mPadded * K];
-        for (int pc = 0; pc < K; pc += kc) packA(transA, A, offA, lda, 0, M, pc, Math.min(kc, K - pc), panels, pc * mPadded);
+        for (int pc = 0, kcb; pc < K; pc += kcb) {
+            kcb = kBlock(K, pc);
+            packA(transA, A, offA, lda, 0, M, pc, kcb, panels, pc * mPadded);
+        }
         return new PackedA(panels, M, K, kc, mPadded);
     }
 
@@ -251,7 +277,7 @@ public final class GemmBlocked {
     private void block(boolean transA, int m0, int m1, int n0, int n1, int K, float[] A, int offA, int lda,
                        PackedA packed, BPanels B, float[] C, int offC, int ldc, boolean accumulate) {
         boolean packPerPanel = m1 - m0 <= mc;
-        float[][] buf = buffers(packPerPanel ? Math.min(K, kc) : K, packPerPanel ? NR : n1 - n0);
+        float[][] buf = buffers(K, packPerPanel, packPerPanel ? NR : n1 - n0);
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         InPlace direct = B instanceof InPlace d ? d : null;
         // With AVX-512's 6 x 4 tile an A stored [M, K] is read where it lies by the full-height tiles (six rows, lda
@@ -265,16 +291,17 @@ public final class GemmBlocked {
             // single row block there is no reuse to win, so each panel is packed right before its use
             // instead, while it is hot in L1/L2 (small-M conv GEMMs: 64 x 3136 x 576 and the like).
             if (!packPerPanel && direct == null) {
-                for (int pc = 0; pc < K; pc += kc) {
-                    B.pack(pc, Math.min(kc, K - pc), jc, ncb, bp, pc * ncPadded);
+                for (int pc = 0, kcb; pc < K; pc += kcb) {
+                    kcb = kBlock(K, pc);
+                    B.pack(pc, kcb, jc, ncb, bp, pc * ncPadded);
                 }
             }
             for (int ic = m0; ic < m1; ic += mc) {
                 int mcb = Math.min(mc, m1 - ic);
                 // The k blocks run innermost over a fixed C block (mc x nc, sized to stay in L2), so the
                 // micro-kernels' C reads and writes hit L2 instead of missing to L3 or memory.
-                for (int pc = 0; pc < K; pc += kc) {
-                    int kcb = Math.min(kc, K - pc);
+                for (int pc = 0, kcb; pc < K; pc += kcb) {
+                    kcb = kBlock(K, pc);
                     boolean add = accumulate || pc > 0;
                     float[] a = ap;
                     int aBase = 0;

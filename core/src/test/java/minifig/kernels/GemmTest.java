@@ -225,6 +225,58 @@ class GemmTest extends KernelTestBase {
         }
     }
 
+    /** The k blocks a product of depth K runs, in order. */
+    private static java.util.List<Integer> kBlocks(GemmBlocked g, int K) {
+        java.util.List<Integer> blocks = new java.util.ArrayList<>();
+        for (int pc = 0; pc < K; pc += blocks.get(blocks.size() - 1)) blocks.add(g.kBlock(K, pc));
+        return blocks;
+    }
+
+    @Test
+    void aProductUpToAQuarterDeeperThanKcIsOneKBlock() {
+        // The ResNet depths with KC = 1024: layer2's 3x3 (1152) is one block; layer3's (2304) and layer4's (4608) keep
+        // KC-deep blocks and their rests.
+        GemmBlocked d = GemmBlocked.DEFAULT;
+        assertEquals(java.util.List.of(147), kBlocks(d, 147));
+        assertEquals(java.util.List.of(1152), kBlocks(d, 1152));
+        assertEquals(java.util.List.of(1280), kBlocks(d, 1280));
+        assertEquals(java.util.List.of(1024, 257), kBlocks(d, 1281));
+        assertEquals(java.util.List.of(1024, 1024, 256), kBlocks(d, 2304));
+        assertEquals(java.util.List.of(1024, 1024, 1024, 1024, 512), kBlocks(d, 4608));
+        GemmBlocked tiny = new GemmBlocked(8, 8, 40);
+        assertEquals(java.util.List.of(10), kBlocks(tiny, 10));
+        assertEquals(java.util.List.of(8, 3), kBlocks(tiny, 11));
+        assertEquals(java.util.List.of(8, 8, 8, 2), kBlocks(tiny, 26));
+        // The bounds change no bit: each element of C is one FMA chain over all of K, whatever the blocks (one
+        // block of 64 here), with A read in place or packed, B stored or transposed, on one thread or three.
+        GemmBlocked deep = new GemmBlocked(8, 64, 40);
+        Random r = new Random(37);
+        for (int K : new int[] {9, 10, 26}) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Problem p = problem(r, ta, tb, 40, 6000, K, true);     // past the parallel threshold: threads split N
+                    check((a, b, M, N, k, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                            tiny.sgemm(a, b, M, N, k, A, oa, la, B, ob, lb, C, oc, lc, acc, 1), p, "joined k blocks");
+                    check(prePacked(tiny), p, "joined k blocks, pre-packed A");
+                    for (boolean acc : new boolean[] {false, true}) {
+                        float[] one = p.C0().clone();
+                        deep.sgemm(ta, tb, p.M(), p.N(), K, p.A(), p.offA(), p.lda(), p.B(), p.offB(), p.ldb(), one, p.offC(), p.ldc(), acc, 1);
+                        for (int threads : new int[] {1, 3}) {
+                            Parallel.setThreads(threads);
+                            float[] c = p.C0().clone();
+                            tiny.sgemm(ta, tb, p.M(), p.N(), K, p.A(), p.offA(), p.lda(), p.B(), p.offB(), p.ldb(), c, p.offC(), p.ldc(), acc, threads);
+                            assertArrayEquals(one, c, "K=" + K + " ta=" + ta + " tb=" + tb + " acc=" + acc + " threads=" + threads);
+                            c = p.C0().clone();
+                            tiny.sgemm(tiny.pack(ta, p.M(), K, p.A(), p.offA(), p.lda()), p.N(),
+                                    GemmBlocked.matrix(tb, p.B(), p.offB(), p.ldb()), c, p.offC(), p.ldc(), acc);
+                            assertArrayEquals(one, c, "pre-packed A, K=" + K + " ta=" + ta + " tb=" + tb + " acc=" + acc + " threads=" + threads);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aColumnsBitsDoNotDependOnTheTileThatComputesIt() {
         // A conv's GEMM lays its images side by side, so where an image's pixels fall among the NR-column panels depends
