@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 import minifig.kernels.Gemm;
+import minifig.kernels.GemmBlocked;
 import minifig.kernels.GemmEjml;
 import minifig.kernels.GemmNaive;
 import minifig.kernels.Parallel;
@@ -24,21 +25,36 @@ import minifig.kernels.Parallel;
  * Parallel, the same code), which cost 128x6272x1152 3-6 points of peak. A run pinned to one core gets the Serial
  * collector by the JVM's ergonomics (one CPU), which is all the "pinned vs unpinned" difference once measured
  * here (docs/performance.md).
+ *
+ * <p>{@code --parts} splits each one-thread product into what it spends computing and what it spends getting B: the
+ * same product with a packer that copies nothing (every panel the one left hot in the thread's buffer: micro-kernels,
+ * A's reads and C's writes only; its output is discarded), B's packing alone (panel by panel into one reused buffer,
+ * as the product packs it), and the product over a B packed beforehand into the kernel's layout and left in memory
+ * ({@link GemmBlocked#inPlace}; checked to give the product's bits). "Hot" holds for products of one row block (M up
+ * to 1032, every shape here): above that the product packs a block of panels at a time, and the case then reads the
+ * block left in the buffer. A second table gives their times, the packing's
+ * rate and the bound if the packing overlapped nothing (hot time + packing time) as a % of the peak: what a small-M
+ * shape such as 128x6272x1152 can reach on the host at hand (docs/gemm.md).
  */
 public final class Interleaved {
     private Interleaved() {}
 
+    /** One timed case; flops 0 marks a case that is not a product (--parts' B packing), left out of the GFLOP/s table. */
     private record Case(String name, int threads, double flops, Runnable run) {}
+
+    /** The indices in the case list of one shape's --parts cases. */
+    private record Parts(String shape, GemmShape g, int product, int hot, int packing, int prePacked) {}
 
     public static void main(String[] args) {
         int rounds = 20;
-        boolean refs = false;
+        boolean refs = false, parts = false;
         int[] threadCounts = {1, 2};
         List<String> shapes = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--refs" -> refs = true;
+                case "--parts" -> parts = true;
                 case "--threads" -> threadCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> shapes.add(args[i]);
             }
@@ -57,13 +73,21 @@ public final class Interleaved {
                 Parallel.parallelFor(cores, (lo, hi) -> sink[lo] += PeakFlops.chains(seed, steps));
             }));
         }
+        List<Parts> split = new ArrayList<>();
         for (String shape : shapes) {
             GemmShape g = new GemmShape(shape, "NN");
+            int product = -1;
             for (int t : threadCounts) {
+                if (t == 1) product = cases.size();
                 cases.add(new Case("ours " + shape, t, g.flops(), () -> {
                     Parallel.setThreads(t);
                     Gemm.sgemm(false, false, g.M, g.N, g.K, g.A, 0, g.K, g.B, 0, g.N, g.C, 0, g.N, false);
                 }));
+            }
+            if (parts) {
+                if (product < 0) throw new IllegalArgumentException("--parts splits the one-thread product: add 1 to --threads");
+                split.add(new Parts(shape, g, product, cases.size(), cases.size() + 1, cases.size() + 2));
+                addParts(cases, shape, g);
             }
             if (refs) {
                 cases.add(new Case("ejml " + shape, 1, g.flops(),
@@ -94,6 +118,7 @@ public final class Interleaved {
         System.out.println("|---|---:|---:|---:|---:|");
         for (int c = 0; c < cases.size(); c++) {
             Case k = cases.get(c);
+            if (k.flops == 0) continue;         // a --parts packing case: bytes, in the parts table
             double[] s = secs[c].clone();
             Arrays.sort(s);
             double best = k.flops / s[0] / 1e9, median = k.flops / s[s.length / 2] / 1e9;
@@ -101,6 +126,59 @@ public final class Interleaved {
             System.out.println(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.0f%% |", k.name, k.threads, best,
                     median, 100 * best / peak));
         }
+        if (!split.isEmpty()) printParts(split, secs, peak1);
         System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loops alive)", sink[0]));
+    }
+
+    /** Adds --parts' three cases for one shape, one thread each (see the class comment). */
+    private static void addParts(List<Case> cases, String shape, GemmShape g) {
+        GemmBlocked.BPanels stored = GemmBlocked.matrix(false, g.B, 0, g.N);
+        float[] c = new float[g.M * g.N];
+        GemmBlocked.BPanels nothing = (pc, kcb, jc, ncb, bp, bpOff) -> { };
+        cases.add(new Case("ours " + shape + ", B panel hot (no packing)", 1, g.flops(), () -> {
+            Parallel.setThreads(1);
+            GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, nothing, c, 0, g.N, false);
+        }));
+        // in the product's order and k blocks, into one panel-sized buffer as the product packs for M <= MC
+        GemmBlocked gb = GemmBlocked.DEFAULT;
+        float[] panel = new float[g.K * GemmBlocked.NR];
+        cases.add(new Case("B packing " + shape, 1, 0, () -> {
+            for (int jc = 0; jc < g.N; jc += gb.nBlock()) {
+                int ncb = Math.min(gb.nBlock(), g.N - jc);
+                for (int pc = 0, kcb; pc < g.K; pc += kcb) {
+                    kcb = gb.kBlock(g.K, pc);
+                    for (int j = 0; j < ncb; j += GemmBlocked.NR) stored.pack(pc, kcb, jc + j, Math.min(GemmBlocked.NR, ncb - j), panel, 0);
+                }
+            }
+        }));
+        float[] panels = new float[g.K * GemmBlocked.panelColumns(g.N)];
+        stored.pack(0, g.K, 0, g.N, panels, 0);
+        GemmBlocked.BPanels prePacked = GemmBlocked.inPlace(panels, 0, g.K);
+        Parallel.setThreads(1);
+        Gemm.sgemm(false, false, g.M, g.N, g.K, g.A, 0, g.K, g.B, 0, g.N, g.C, 0, g.N, false);
+        GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
+        if (!Arrays.equals(c, g.C)) throw new IllegalStateException("--parts: the product over pre-packed B of " + shape
+                + " differs from the product's bits, so it would not time the same work");
+        cases.add(new Case("ours " + shape + ", B packed beforehand, in memory", 1, g.flops(), () -> {
+            Parallel.setThreads(1);
+            GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
+        }));
+    }
+
+    private static void printParts(List<Parts> split, double[][] secs, double peak1) {
+        System.out.println();
+        System.out.println("| shape, one thread | product ms | B panel hot ms (% of peak) | B packing ms (GB/s) | hot + packing, % of peak | B packed beforehand, in memory ms |");
+        System.out.println("|---|---:|---:|---:|---:|---:|");
+        for (Parts p : split) {
+            double flops = p.g.flops(), bytes = 4.0 * p.g.K * p.g.N;
+            double product = best(secs[p.product]), hot = best(secs[p.hot]), pack = best(secs[p.packing]);
+            System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.2f (%.0f%%) | %.2f (%.1f) | %.0f%% | %.2f |",
+                    p.shape, 1e3 * product, 1e3 * hot, 100 * flops / hot / 1e9 / peak1, 1e3 * pack, bytes / pack / 1e9,
+                    100 * flops / (hot + pack) / 1e9 / peak1, 1e3 * best(secs[p.prePacked])));
+        }
+    }
+
+    private static double best(double[] s) {
+        return Arrays.stream(s).min().orElseThrow();
     }
 }
