@@ -60,8 +60,9 @@ public final class GemmBlocked {
      * The depth of the k block that starts at row pc of a K-deep product: KC, except that a product at most KC + KC/4
      * deep is one block. Split, it would re-read and re-write every C tile for a few k steps and pack its panels in a
      * pass of their own: 128 x 6272 x 1152 (layer2's conv GEMM at batch 8) ran as 1024 + 128 (docs/performance.md, "One
-     * k block for products up to 1.25 KC deep"). The bounds change no result: every element of C is one FMA chain over
-     * all of K, carried through C from one block to the next.
+     * k block for products up to 1.25 KC deep"). With AVX-512's tile the bounds change no result: every element of C is
+     * one FMA chain over all of K, carried through C from one block to the next. AVX2's 3 x 3 tile adds each block's
+     * chain to C, so there a K of 1025-1280 now rounds once where it rounded twice.
      */
     public int kBlock(int K, int pc) {
         return K <= kc + kc / 4 ? K - pc : Math.min(kc, K - pc);
