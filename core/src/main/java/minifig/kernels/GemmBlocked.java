@@ -299,6 +299,10 @@ public final class GemmBlocked {
             }
             for (int ic = m0; ic < m1; ic += mc) {
                 int mcb = Math.min(mc, m1 - ic);
+                // Rows [0, full) run as full-height tiles. Six-row tiles leave 2 rows of a block of 6k + 2 rows (128,
+                // 512) to a three-row kernel at about half a full tile's cost; its last 8 rows run instead as two
+                // four-row tiles, two thirds of a full tile's cost each at the same rate.
+                int full = MR == 6 && mcb % MR == 2 && mcb >= 8 ? mcb - 8 : mcb / MR * MR;
                 // The k blocks run innermost over a fixed C block (mc x nc, sized to stay in L2), so the
                 // micro-kernels' C reads and writes hit L2 instead of missing to L3 or memory.
                 for (int pc = 0, kcb; pc < K; pc += kcb) {
@@ -307,8 +311,7 @@ public final class GemmBlocked {
                     float[] a = ap;
                     int aBase = 0;
                     if (directA) {
-                        int tail = mcb / MR * MR;
-                        if (tail < mcb) packA(false, A, offA, lda, ic + tail, mcb - tail, pc, kcb, ap, tail * kcb);
+                        if (full < mcb) packA(false, A, offA, lda, ic + full, mcb - full, pc, kcb, ap, full * kcb);
                     } else if (packed == null) {
                         packA(transA, A, offA, lda, ic, mcb, pc, kcb, ap, 0);
                     } else {
@@ -326,13 +329,13 @@ public final class GemmBlocked {
                             B.pack(pc, kcb, jc + jr, nr, bp, 0);
                             bOff = 0;
                         }
-                        for (int ir = 0; ir < mcb; ir += MR) {
-                            int mr = Math.min(MR, mcb - ir);
+                        for (int ir = 0, mr; ir < mcb; ir += mr) {
+                            mr = ir < full ? MR : mcb - full > MR ? 4 : mcb - ir;
                             int aOff = aBase + ir * kcb;
                             int cOff = offC + (ic + ir) * ldc + jc + jr;
                             if (MR == 6) {
                                 // the tile's six rows of A: in A itself, or in the packed block (rows kcb apart)
-                                boolean inA = directA && mr == MR;
+                                boolean inA = directA && ir < full;
                                 float[] aa = inA ? A : a;
                                 int a0 = inA ? offA + (ic + ir) * lda + pc : aOff, as = inA ? lda : kcb;
                                 if (mr == MR && nr == NR) {
@@ -341,7 +344,7 @@ public final class GemmBlocked {
                                 }
                                 // A narrow panel takes two full row tiles at once where it can: its kernels are bound by
                                 // one broadcast per FMA and the FMA latency, and twelve rows give them twice the chains.
-                                int rows = nr <= 2 * V && ir + 2 * MR <= mcb / MR * MR ? 2 * MR : mr;
+                                int rows = nr <= 2 * V && ir + 2 * MR <= full ? 2 * MR : mr;
                                 // An edge tile runs in edge, starting from its values: C's when the k block adds, as
                                 // kernel6x4 starts from C, else zeros. Then every element of C is one FMA chain over all
                                 // of K whichever tile computes it, and an image's outputs do not depend on whether its

@@ -292,6 +292,57 @@ class GemmTest extends KernelTestBase {
         }
     }
 
+    @Test
+    void aRowsBitsDoNotDependOnTheTileThatComputesIt() {
+        // Blocks of 6k + 2 rows (128, 512) end in two four-row tiles instead of a six-row and a two-row one. A row
+        // must come out the same whichever tile computes it: the rows of an M-row product and the same rows inside a
+        // taller product (other tiles) agree bit for bit, and both equal the naive product. A read in place and
+        // packed, B stored and transposed, panels full and narrow, one and several k blocks and row blocks.
+        Random r = new Random(41);
+        for (GemmBlocked g : new GemmBlocked[] {GemmBlocked.DEFAULT, new GemmBlocked(30, 16, 2 * GemmBlocked.NR)}) {
+            for (int M : new int[] {8, 14, 20, 26, 38, 128}) {
+                for (int N : new int[] {GemmBlocked.NR + 7, 2 * GemmBlocked.V - 3}) {
+                    for (boolean ta : new boolean[] {false, true}) {
+                        for (boolean tb : new boolean[] {false, true}) {
+                            Problem p = problem(r, ta, tb, M, N, 53, false);
+                            check((a, b, m, n, k, A, oa, la, B, ob, lb, C, oc, lc, acc) ->
+                                    g.sgemm(a, b, m, n, k, A, oa, la, B, ob, lb, C, oc, lc, acc, 1), p, "rows in 4 + 4 tiles");
+                            check(prePacked(g), p, "rows in 4 + 4 tiles, pre-packed A");
+                            for (int extra : new int[] {1, 2, 4, 6}) rowsKeepTheirBits(r, g, p, M + extra);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** p's product, and the same rows of A inside a taller product of mTall rows, agree bit for bit. */
+    private static void rowsKeepTheirBits(Random r, GemmBlocked g, Problem p, int mTall) {
+        int M = p.M(), N = p.N(), K = p.K();
+        // op(A) of mTall rows whose first M rows are p's: stored [M, K] (or [K, M] with ta), dense
+        float[] tall = random(r, mTall * K);
+        for (int i = 0; i < M; i++) {
+            for (int k = 0; k < K; k++) {
+                float v = p.ta() ? p.A()[p.offA() + k * p.lda() + i] : p.A()[p.offA() + i * p.lda() + k];
+                if (p.ta()) tall[k * mTall + i] = v;
+                else tall[i * K + k] = v;
+            }
+        }
+        int ldaTall = p.ta() ? mTall : K;
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] c = p.C0().clone(), cTall = random(r, mTall * N);
+            for (int i = 0; i < M; i++) System.arraycopy(c, p.offC() + i * p.ldc(), cTall, i * N, N);
+            g.sgemm(p.ta(), p.tb(), M, N, K, p.A(), p.offA(), p.lda(), p.B(), p.offB(), p.ldb(), c, p.offC(), p.ldc(), accumulate, 1);
+            g.sgemm(p.ta(), p.tb(), mTall, N, K, tall, 0, ldaTall, p.B(), p.offB(), p.ldb(), cTall, 0, N, accumulate, 1);
+            for (int i = 0; i < M; i++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(c, p.offC() + i * p.ldc(), p.offC() + i * p.ldc() + N),
+                        java.util.Arrays.copyOfRange(cTall, i * N, (i + 1) * N),
+                        "M=" + M + " inside " + mTall + " rows, row " + i + ", N=" + N + " ta=" + p.ta() + " tb=" + p.tb()
+                                + ", accumulate=" + accumulate);
+            }
+        }
+    }
+
     /** An M x (NR + 7) product, and the same with its columns moved right by a few places, agree bit for bit. */
     private static void columnsKeepTheirBits(Random r, GemmBlocked g, int M) {
         int K = 53, N = GemmBlocked.NR + 7;
