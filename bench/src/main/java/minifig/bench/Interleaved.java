@@ -32,9 +32,9 @@ import minifig.kernels.Parallel;
  * as the product packs it), and the product over a B packed beforehand into the kernel's layout and left in memory
  * ({@link GemmBlocked#inPlace}; checked to give the product's bits). "Hot" holds for products of one row block (M up
  * to 1032, every shape here): above that the product packs a block of panels at a time, and the case then reads the
- * block left in the buffer. A second table gives their times, the packing's
- * rate and the bound if the packing overlapped nothing (hot time + packing time) as a % of the peak: what a small-M
- * shape such as 128x6272x1152 can reach on the host at hand (docs/gemm.md).
+ * block left in the buffer. A second table gives their times, the packing's rate and the bound if the packing
+ * overlapped nothing (hot time + packing time) as a % of the peak: what a small-M shape such as 128x6272x1152 can
+ * reach on the host at hand (docs/gemm.md).
  */
 public final class Interleaved {
     private Interleaved() {}
