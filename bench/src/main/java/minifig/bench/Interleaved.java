@@ -86,8 +86,7 @@ public final class Interleaved {
             }
             if (parts) {
                 if (product < 0) throw new IllegalArgumentException("--parts splits the one-thread product: add 1 to --threads");
-                split.add(new Parts(shape, g, product, cases.size(), cases.size() + 1, cases.size() + 2));
-                addParts(cases, shape, g);
+                split.add(addParts(cases, shape, g, product));
             }
             if (refs) {
                 cases.add(new Case("ejml " + shape, 1, g.flops(),
@@ -130,8 +129,9 @@ public final class Interleaved {
         System.out.println(String.format(Locale.ROOT, "%nsink %.3g (keeps the peak loops alive)", sink[0]));
     }
 
-    /** Adds --parts' three cases for one shape, one thread each (see the class comment). */
-    private static void addParts(List<Case> cases, String shape, GemmShape g) {
+    /** Adds --parts' three cases for one shape, one thread each (see the class comment), and says where they are. */
+    private static Parts addParts(List<Case> cases, String shape, GemmShape g, int product) {
+        int hot = cases.size();
         GemmBlocked.BPanels stored = GemmBlocked.matrix(false, g.B, 0, g.N);
         float[] c = new float[g.M * g.N];
         GemmBlocked.BPanels nothing = (pc, kcb, jc, ncb, bp, bpOff) -> { };
@@ -142,6 +142,7 @@ public final class Interleaved {
         // in the product's order and k blocks, into one panel-sized buffer as the product packs for M <= MC
         GemmBlocked gb = GemmBlocked.DEFAULT;
         float[] panel = new float[g.K * GemmBlocked.NR];
+        int packing = cases.size();
         cases.add(new Case("B packing " + shape, 1, 0, () -> {
             for (int jc = 0; jc < g.N; jc += gb.nBlock()) {
                 int ncb = Math.min(gb.nBlock(), g.N - jc);
@@ -159,10 +160,12 @@ public final class Interleaved {
         GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
         if (!Arrays.equals(c, g.C)) throw new IllegalStateException("--parts: the product over pre-packed B of " + shape
                 + " differs from the product's bits, so it would not time the same work");
+        int beforehand = cases.size();
         cases.add(new Case("ours " + shape + ", B packed beforehand, in memory", 1, g.flops(), () -> {
             Parallel.setThreads(1);
             GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
         }));
+        return new Parts(shape, g, product, hot, packing, beforehand);
     }
 
     private static void printParts(List<Parts> split, double[][] secs, double peak1) {

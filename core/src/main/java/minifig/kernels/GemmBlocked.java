@@ -68,11 +68,6 @@ public final class GemmBlocked {
         return K <= kc + kc / 4 ? K - pc : Math.min(kc, K - pc);
     }
 
-    /** The deepest k block of a K-deep product (see {@link #kBlock}): what one block's buffers must hold. */
-    private int maxKBlock(int K) {
-        return K <= kc + kc / 4 ? K : kc;
-    }
-
     /** The column block (NC): how many columns of B one pass over the row blocks covers. */
     public int nBlock() { return nc; }
 
@@ -100,8 +95,9 @@ public final class GemmBlocked {
      */
     private float[][] buffers(int K, boolean perPanel, int nCols) {
         float[][] b = BUFFERS.get();
-        int bSize = (perPanel ? maxKBlock(K) : K) * Math.min(nc, roundUp(nCols, NR));
-        if (b[0].length < mc * maxKBlock(K)) b[0] = new float[mc * maxKBlock(K)];
+        int deepest = kBlock(K, 0);     // the first k block is the deepest: all of K, or KC
+        int bSize = (perPanel ? deepest : K) * Math.min(nc, roundUp(nCols, NR));
+        if (b[0].length < mc * deepest) b[0] = new float[mc * deepest];
         if (b[1].length < bSize) b[1] = new float[bSize];
         if (b[2].length < 2 * MR * NR) b[2] = new float[2 * MR * NR];
         return b;
