@@ -260,22 +260,6 @@ public final class GemmBlocked {
             block(transA, 0, M, 0, N, K, A, offA, lda, packed, B, C, offC, ldc, accumulate);
             return;
         }
-        // One row block whose A is not packed per call (AVX-512 reads a stored A in place; a PackedA is shared): split
-        // the columns, so each thread packs only its own B panels. Split by rows, every thread would pack all of B,
-        // about 20 / M of the kernels' time when B comes from memory. The cuts sit on the panel boundaries nearest equal
-        // shares, so a narrow last panel evens out instead of adding a whole tile to one thread (784 = 12 x 64 + 16
-        // columns: 384 + 400, not 448 + 336). With fewer than four panels per thread the rows stay split: the panels
-        // cannot be shared evenly (layer4's 392 = 6 x 64 + 8 columns ran slower split 192 + 200).
-        boolean aShared = M <= mc && (packed != null || (MR == 6 && !transA));
-        if (aShared && N >= 4 * t * NR) {
-            Parallel.parallelFor(t, t, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) {
-                    int c0 = columnCut(N, i, t), c1 = columnCut(N, i + 1, t);
-                    block(transA, 0, M, c0, c1, K, A, offA, lda, packed, B, C, offC, ldc, accumulate);
-                }
-            });
-            return;
-        }
         // Split the larger tile count into t slabs of whole micro-tiles; each thread packs its own panels.
         if (tilesN >= tilesM) {
             Parallel.parallelFor(tilesN, t, (lo, hi) -> block(transA, 0, M, lo * NR, Math.min(N, hi * NR), K,
@@ -284,12 +268,6 @@ public final class GemmBlocked {
             Parallel.parallelFor(tilesM, t, (lo, hi) -> block(transA, lo * MR, Math.min(M, hi * MR), 0, N, K,
                     A, offA, lda, packed, B, C, offC, ldc, accumulate));
         }
-    }
-
-    /** Where part i of N columns split into t parts starts: the panel boundary nearest i * N / t (N at i = t). */
-    static int columnCut(int N, int i, int t) {
-        if (i >= t) return N;
-        return (int) Math.round((double) N * i / t / NR) * NR;
     }
 
     /** C[m0:m1, n0:n1] on the calling thread. */

@@ -225,49 +225,6 @@ class GemmTest extends KernelTestBase {
         }
     }
 
-    @Test
-    void oneRowBlockSplitsItsColumnsAtPanelBoundaries() {
-        int nr = GemmBlocked.NR;
-        // The cuts: 0 first, N last, panel boundaries in between, each within half a panel of an equal share.
-        for (int t = 2; t <= 4; t++) {
-            for (int N : new int[] {4 * t * nr, 4 * t * nr + 1, 784, 1568, 6272, 1000, 12 * nr + nr / 4}) {
-                assertEquals(0, GemmBlocked.columnCut(N, 0, t));
-                assertEquals(N, GemmBlocked.columnCut(N, t, t));
-                for (int i = 1; i < t; i++) {
-                    int cut = GemmBlocked.columnCut(N, i, t);
-                    assertEquals(0, cut % nr, "N=" + N + " t=" + t + " cut " + i + " off a panel boundary");
-                    assertTrue(Math.abs(cut - (double) N * i / t) <= nr / 2.0, "N=" + N + " t=" + t + " cut " + i + " at " + cut);
-                    assertTrue(cut > GemmBlocked.columnCut(N, i - 1, t), "N=" + N + " t=" + t + " empty part " + i);
-                }
-            }
-        }
-        // 784 = 12 panels + 16 columns: two threads take 384 and 400 columns, not 448 and 336.
-        assertEquals(6 * nr, GemmBlocked.columnCut(12 * nr + nr / 4, 1, 2));
-        // Products of one row block, wide enough for the column split (narrow last panels, A stored and pre-packed, B
-        // stored and transposed): bit for bit the one-thread result, and the naive product.
-        Random r = new Random(29);
-        for (int[] s : new int[][] {{40, 12 * nr + nr / 4, 90}, {128, 8 * nr + 3, 70}, {7, 16 * nr + 1, 300}}) {
-            for (boolean tb : new boolean[] {false, true}) {
-                Problem p = problem(r, false, tb, s[0], s[1], s[2], true);
-                float[] one = null, onePacked = null;
-                for (int threads : new int[] {1, 2, 3}) {
-                    Parallel.setThreads(threads);
-                    check(Gemm::sgemm, p, "one row block, threads=" + threads);
-                    check(prePacked(GemmBlocked.DEFAULT), p, "one row block, pre-packed A, threads=" + threads);
-                    float[] c = run(Gemm::sgemm, p, true), cp = run(prePacked(GemmBlocked.DEFAULT), p, true);
-                    if (one == null) {
-                        one = c;
-                        onePacked = cp;
-                    } else {
-                        assertArrayEquals(one, c, s[0] + "x" + s[1] + " threads=" + threads + " differs from one thread");
-                        assertArrayEquals(onePacked, cp, s[0] + "x" + s[1] + " pre-packed A, threads=" + threads + " differs from one thread");
-                    }
-                }
-            }
-        }
-        Parallel.setThreads(1);
-    }
-
     /** The k blocks a product of depth K runs, in order. */
     private static java.util.List<Integer> kBlocks(GemmBlocked g, int K) {
         java.util.List<Integer> blocks = new java.util.ArrayList<>();
