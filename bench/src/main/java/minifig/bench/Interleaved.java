@@ -131,16 +131,16 @@ public final class Interleaved {
 
     /** Adds --parts' three cases for one shape, one thread each (see the class comment), and says where they are. */
     private static Parts addParts(List<Case> cases, String shape, GemmShape g, int product) {
+        GemmBlocked gb = GemmBlocked.DEFAULT;
         int hot = cases.size();
         GemmBlocked.BPanels stored = GemmBlocked.matrix(false, g.B, 0, g.N);
         float[] c = new float[g.M * g.N];
         GemmBlocked.BPanels nothing = (pc, kcb, jc, ncb, bp, bpOff) -> { };
         cases.add(new Case("ours " + shape + ", B panel hot (no packing)", 1, g.flops(), () -> {
             Parallel.setThreads(1);
-            GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, nothing, c, 0, g.N, false);
+            gb.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, nothing, c, 0, g.N, false);
         }));
         // in the product's order and k blocks, into one panel-sized buffer as the product packs for M <= MC
-        GemmBlocked gb = GemmBlocked.DEFAULT;
         float[] panel = new float[g.K * GemmBlocked.NR];
         int packing = cases.size();
         cases.add(new Case("B packing " + shape, 1, 0, () -> {
@@ -157,13 +157,13 @@ public final class Interleaved {
         GemmBlocked.BPanels prePacked = GemmBlocked.inPlace(panels, 0, g.K);
         Parallel.setThreads(1);
         Gemm.sgemm(false, false, g.M, g.N, g.K, g.A, 0, g.K, g.B, 0, g.N, g.C, 0, g.N, false);
-        GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
+        gb.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
         if (!Arrays.equals(c, g.C)) throw new IllegalStateException("--parts: the product over pre-packed B of " + shape
                 + " differs from the product's bits, so it would not time the same work");
         int beforehand = cases.size();
         cases.add(new Case("ours " + shape + ", B packed beforehand, in memory", 1, g.flops(), () -> {
             Parallel.setThreads(1);
-            GemmBlocked.DEFAULT.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
+            gb.sgemm(false, g.M, g.N, g.K, g.A, 0, g.K, prePacked, c, 0, g.N, false);
         }));
         return new Parts(shape, g, product, hot, packing, beforehand);
     }

@@ -14,10 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   for ic in M step MC                                    C block MC x NC stays in L2 over the k loop
  *     for pc in K step KC     pack A -> ap                 A block MC x KC in L2 (a K of at most 1.25 KC is one block,
  *                                                          {@link #kBlock}; op(A) read here; with AVX-512 an
- *                                                          A stored [M, K] is read in place, and only a last
- *                                                          panel of fewer than MR rows is packed)
- *       for jr in NC step NR                               B micro-panel KC x NR stays in L1
- *         for ir in MC step MR                             A micro-panel KC x MR streams from L2
+ *                                                          A stored [M, K] is read in place, and only the rows
+ *                                                          after the last full six-row tile are packed)
+ *       for jr in NC step NR                               B micro-panel KC x NR (in L2 at KC = 1024: DEFAULT)
+ *         for ir in MC step MR                             A micro-panel KC x MR streams from L2 (a block of
+ *                                                          6k + 2 rows ends in two four-row tiles)
  *           micro-kernel: C[MR, NR] (+)= ap-panel · bp-panel, MR x NR accumulators in registers
  * </pre>
  *
@@ -278,7 +279,8 @@ public final class GemmBlocked {
         float[] ap = buf[0], bp = buf[1], edge = buf[2];
         InPlace direct = B instanceof InPlace d ? d : null;
         // With AVX-512's 6 x 4 tile an A stored [M, K] is read where it lies by the full-height tiles (six rows, lda
-        // apart, one float of each per k step): only a last panel of fewer than MR rows is packed. Packing all of A
+        // apart, one float of each per k step): only the rows after the last of them are packed (fewer than six, or
+        // the eight of a 6k + 2-row block's two four-row tiles). Packing all of A
         // cost a one-call GEMM 2-5% of its time (512 x 392 x 4608: A is 2.4M floats, each used by only 392 columns).
         // AVX2's 3 x 3 tile reads interleaved panels and packs A.
         boolean directA = MR == 6 && packed == null && !transA;
