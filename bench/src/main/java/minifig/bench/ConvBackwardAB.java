@@ -1,13 +1,14 @@
 package minifig.bench;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import minifig.kernels.Im2col;
 import minifig.kernels.Parallel;
 import minifig.nn.Conv2d;
 import minifig.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * A conv layer's backward (dW and dX) in three forms: the textbook one (dW = dY · colᵀ from an im2col matrix,
@@ -21,19 +22,26 @@ import minifig.tensor.Tensor;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.ConvBackwardAB
  * [--rounds 6] [N,C,H,K,stride,pad,O ...]}. Default layers: ResNet-18's stride-1 3x3 convs at batch 8.
  */
-public final class ConvBackwardAB {
-    private ConvBackwardAB() {}
+@Command(name = "ConvBackwardAB", sortOptions = false,
+        description = "A conv layer's backward (dW and dX) in its three forms, one thread, interleaved with the FMA peak.")
+public final class ConvBackwardAB implements Runnable {
+    @Option(names = "--rounds", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int rounds = 6;
+
+    @Parameters(paramLabel = "N,C,H,K,stride,pad,O",
+            description = "layers to time, N images a batch (default: ResNet-18's stride-1 3x3 convs at batch 8)")
+    List<String> layerArgs = List.of("8,64,56,3,1,1,64", "8,128,28,3,1,1,128", "8,256,14,3,1,1,256", "8,512,7,3,1,1,512");
+
+    ConvBackwardAB() {}
 
     public static void main(String[] args) {
-        int rounds = 6;
-        List<String> layers = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--rounds")) rounds = Integer.parseInt(args[++i]);
-            else layers.add(args[i]);
-        }
-        if (layers.isEmpty()) {
-            layers = List.of("8,64,56,3,1,1,64", "8,128,28,3,1,1,128", "8,256,14,3,1,1,256", "8,512,7,3,1,1,512");
-        }
+        Harness.run(new ConvBackwardAB(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--rounds", rounds);
+        List<LayerArg> layers = layerArgs.stream().map(LayerArg::parse).toList();
         Parallel.setThreads(1);
         List<String> names = new ArrayList<>();
         List<Runnable> setups = new ArrayList<>(), runs = new ArrayList<>();
@@ -44,10 +52,10 @@ public final class ConvBackwardAB {
         flops.add(PeakFlops.flops(2_000_000));
         setups.add(null);
         runs.add(() -> sink[0] += PeakFlops.chains(seed, 2_000_000));
-        for (String layer : layers) {
-            int[] f = Arrays.stream(layer.split(",")).mapToInt(Integer::parseInt).toArray();
-            int N = f[0], C = f[1], H = f[2], K = f[3], s = f[4], p = f[5], O = f[6];
-            int OH = Im2col.outSize(H, K, s, p);
+        for (LayerArg l : layers) {
+            String layer = l.text();
+            int N = l.images(), C = l.C(), H = l.H(), K = l.K(), s = l.stride(), p = l.pad(), O = l.O();
+            int OH = l.OH();
             Random r = new Random(1);
             Conv2d conv = new Conv2d(C, O, K, s, p, false, r);
             Tensor x = new Tensor(N, C, H, H).uniform(r, 1), dy = new Tensor(N, O, OH, OH).uniform(r, 1);

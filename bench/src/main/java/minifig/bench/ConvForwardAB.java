@@ -11,6 +11,9 @@ import minifig.kernels.GemmBlocked;
 import minifig.kernels.Im2col;
 import minifig.kernels.Im2colPanels;
 import minifig.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Conv forward GEMMs with an explicit col matrix (im2col, then GEMM reads it back) vs implicit im2col
@@ -21,23 +24,30 @@ import minifig.kernels.Parallel;
  * its best round and its median.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.ConvForwardAB
- * [--rounds 10] [G,C,H,K,stride,pad,O ...]} (G images side by side in one GEMM, as Conv2d groups small maps).
+ * [--rounds 10] [G,C,H,K,stride,pad,O ...]} ({@code --help} lists the options) (G images side by side in one GEMM, as Conv2d groups small maps).
  * Default layers: ResNet-18's stem, layer1, layer2 (strided and not), layer3/4 grouped for batch 8, a downsample.
  */
-public final class ConvForwardAB {
-    private ConvForwardAB() {}
+@Command(name = "ConvForwardAB", sortOptions = false,
+        description = "Conv forward GEMMs (explicit col, implicit im2col, shifted rows), one thread, interleaved with the FMA peak.")
+public final class ConvForwardAB implements Runnable {
+    @Option(names = "--rounds", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int rounds = 10;
+
+    @Parameters(paramLabel = "G,C,H,K,stride,pad,O",
+            description = "layers to time (default: ResNet-18's stem, layer1, layer2 strided and not, layer3/4 for batch 8, a downsample)")
+    List<String> layerArgs = List.of("1,3,224,7,2,3,64", "1,64,56,3,1,1,64", "1,64,56,3,2,1,128", "1,128,28,3,1,1,128",
+            "8,256,14,3,1,1,256", "8,512,7,3,1,1,512", "1,64,56,1,2,0,128");
+
+    ConvForwardAB() {}
 
     public static void main(String[] args) {
-        int rounds = 10;
-        List<String> layers = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--rounds")) rounds = Integer.parseInt(args[++i]);
-            else layers.add(args[i]);
-        }
-        if (layers.isEmpty()) {
-            layers = List.of("1,3,224,7,2,3,64", "1,64,56,3,1,1,64", "1,64,56,3,2,1,128", "1,128,28,3,1,1,128",
-                    "8,256,14,3,1,1,256", "8,512,7,3,1,1,512", "1,64,56,1,2,0,128");
-        }
+        Harness.run(new ConvForwardAB(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--rounds", rounds);
+        List<LayerArg> layers = layerArgs.stream().map(LayerArg::parse).toList();
         Parallel.setThreads(1);
         List<String> names = new ArrayList<>();
         List<Runnable> runs = new ArrayList<>();
@@ -48,10 +58,10 @@ public final class ConvForwardAB {
         flops.add(PeakFlops.flops(2_000_000));
         runs.add(() -> sink[0] += PeakFlops.chains(seed, 2_000_000));
         Random r = new Random(1);
-        for (String layer : layers) {
-            int[] f = Arrays.stream(layer.split(",")).mapToInt(Integer::parseInt).toArray();
-            int G = f[0], C = f[1], H = f[2], K = f[3], s = f[4], p = f[5], O = f[6];
-            int OH = Im2col.outSize(H, K, s, p), OHW = OH * OH, CKK = C * K * K, cols = G * OHW, CHW = C * H * H;
+        for (LayerArg l : layers) {
+            String layer = l.text();
+            int G = l.images(), C = l.C(), H = l.H(), K = l.K(), s = l.stride(), p = l.pad(), O = l.O();
+            int OH = l.OH(), OHW = OH * OH, CKK = C * K * K, cols = G * OHW, CHW = C * H * H;
             float[] x = new float[G * CHW], w = new float[O * CKK], col = new float[CKK * cols], out = new float[O * cols];
             for (int j = 0; j < x.length; j++) x[j] = r.nextFloat();
             for (int j = 0; j < w.length; j++) w[j] = r.nextFloat();

@@ -1,7 +1,10 @@
 package minifig.bench;
 
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * How far apart the two threads of a two-thread run sit: the round trip of one cache line between them (two
@@ -16,39 +19,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Run: {@code java -cp bench/target/benchmarks.jar minifig.bench.CoreLatency [--runs 5] [--trips 200000]}.
  * Prints one line, the best run's round trip in ns; the threads are the OS's to place, as the engine's are.
  */
-public final class CoreLatency {
-    private CoreLatency() {}
+@Command(name = "CoreLatency", sortOptions = false,
+        description = "The round trip of one cache line between two threads, best of a few runs, in ns.")
+public final class CoreLatency implements Callable<Integer> {
+    @Option(names = "--runs", description = "runs, the best one reported (default: ${DEFAULT-VALUE})")
+    int runs = 5;
 
-    public static void main(String[] args) throws InterruptedException {
-        int runs = 5, trips = 200_000;
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : "";
-            switch (args[i]) {
-                case "--runs" -> runs = positive("--runs", value);
-                case "--trips" -> trips = positive("--trips", value);
-                default -> usage("unknown argument " + args[i]);
-            }
-            i++;
-        }
+    @Option(names = "--trips", description = "round trips per run (default: ${DEFAULT-VALUE})")
+    int trips = 200_000;
+
+    CoreLatency() {}
+
+    public static void main(String[] args) {
+        Harness.run(new CoreLatency(), args);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Harness.atLeastOne("--runs", runs);
+        Harness.atLeastOne("--trips", trips);
         double best = Double.MAX_VALUE;
         for (int r = 0; r < runs; r++) best = Math.min(best, roundTripNanos(trips));
         System.out.printf(Locale.ROOT, "core-to-core round trip %.0f ns (best of %d runs of %d trips)%n", best, runs, trips);
-    }
-
-    private static int positive(String option, String value) {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1) return n;
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        usage(option + " expects a whole number >= 1, got '" + value + "'");
         return 0;
-    }
-
-    private static void usage(String problem) {
-        System.err.println("CoreLatency: " + problem + " (usage: [--runs N] [--trips N])");
-        System.exit(2);
     }
 
     /**

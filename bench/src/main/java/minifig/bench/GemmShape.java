@@ -1,6 +1,7 @@
 package minifig.bench;
 
 import java.util.Random;
+import minifig.BadInputException;
 
 /**
  * A benchmark GEMM problem parsed from a JMH @Param such as "1024x1024x1024" (M x N x K), with op(A)/op(B)
@@ -14,11 +15,10 @@ final class GemmShape {
     final int lda, ldb;
 
     GemmShape(String shape, String op) {
-        String[] p = shape.split("x");
-        if (p.length != 3) throw new IllegalArgumentException("shape must be MxNxK, got " + shape);
-        M = Integer.parseInt(p[0]);
-        N = Integer.parseInt(p[1]);
-        K = Integer.parseInt(p[2]);
+        int[] d = dims(shape);
+        M = d[0];
+        N = d[1];
+        K = d[2];
         transA = op.charAt(0) == 'T';
         transB = op.charAt(1) == 'T';
         lda = transA ? M : K;
@@ -27,6 +27,23 @@ final class GemmShape {
         A = fill(r, M * K);
         B = fill(r, K * N);
         C = new float[M * N];
+    }
+
+    /** {M, N, K} of "MxNxK", each at least 1; a one-line error naming the shape otherwise. */
+    static int[] dims(String shape) {
+        String[] p = shape.split("x", -1);
+        int[] d = new int[p.length];
+        try {
+            for (int i = 0; i < p.length; i++) d[i] = Integer.parseInt(p[i]);
+        } catch (NumberFormatException e) {
+            d = new int[0];
+        }
+        if (d.length != 3 || d[0] < 1 || d[1] < 1 || d[2] < 1 || (long) Math.max(d[0], d[1]) * d[2] > Integer.MAX_VALUE - 8
+                || (long) d[0] * d[1] > Integer.MAX_VALUE - 8) {
+            throw new BadInputException("shape: expected MxNxK, three whole numbers >= 1 (e.g. 1024x1024x1024) whose "
+                    + "matrices fit a Java array, got '" + shape + "'");
+        }
+        return d;
     }
 
     private static float[] fill(Random r, int n) {

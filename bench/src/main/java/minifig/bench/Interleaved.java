@@ -5,11 +5,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
+import minifig.BadInputException;
 import minifig.kernels.Gemm;
 import minifig.kernels.GemmBlocked;
 import minifig.kernels.GemmEjml;
 import minifig.kernels.GemmNaive;
 import minifig.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Ratio measurements for a SHARED machine, where other people's builds come and go: the FMA peak
@@ -36,8 +40,25 @@ import minifig.kernels.Parallel;
  * overlapped nothing (hot time + packing time) as a % of the peak: what a small-M shape such as 128x6272x1152 can
  * reach on the host at hand (docs/gemm.md).
  */
-public final class Interleaved {
-    private Interleaved() {}
+@Command(name = "Interleaved", sortOptions = false,
+        description = "GEMMs and the FMA peak timed interleaved, round after round, in one process.")
+public final class Interleaved implements Runnable {
+    @Option(names = "--rounds", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int rounds = 20;
+
+    @Option(names = "--threads", split = ",", paramLabel = "T", description = "thread counts to time, e.g. 1,2 (default: 1,2)")
+    int[] threadCounts = {1, 2};
+
+    @Option(names = "--refs", description = "add EJML and, up to 512^3, the naive GEMM")
+    boolean refs;
+
+    @Option(names = "--parts", description = "split each one-thread product into computing and getting B (see the class comment)")
+    boolean parts;
+
+    @Parameters(paramLabel = "MxNxK", description = "products to time (default: ${DEFAULT-VALUE})")
+    List<String> shapes = List.of("512x512x512", "1024x1024x1024");
+
+    Interleaved() {}
 
     /** One timed case; flops 0 marks a case that is not a product (--parts' B packing), left out of the GFLOP/s table. */
     private record Case(String name, int threads, double flops, Runnable run) {}
@@ -46,20 +67,17 @@ public final class Interleaved {
     private record Parts(String shape, GemmShape g, int product, int hot, int packing, int prePacked) {}
 
     public static void main(String[] args) {
-        int rounds = 20;
-        boolean refs = false, parts = false;
-        int[] threadCounts = {1, 2};
-        List<String> shapes = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--refs" -> refs = true;
-                case "--parts" -> parts = true;
-                case "--threads" -> threadCounts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                default -> shapes.add(args[i]);
-            }
+        Harness.run(new Interleaved(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--rounds", rounds);
+        Harness.atLeastOne("--threads", threadCounts);
+        if (parts && Arrays.stream(threadCounts).noneMatch(t -> t == 1)) {
+            throw new BadInputException("--parts splits the one-thread product: add 1 to --threads");
         }
-        if (shapes.isEmpty()) shapes = List.of("512x512x512", "1024x1024x1024");
+        shapes.forEach(GemmShape::dims);
         int cores = Runtime.getRuntime().availableProcessors();
         float[] seed = PeakFlops.seed();
         int steps = 2_000_000;
@@ -85,7 +103,6 @@ public final class Interleaved {
                 }));
             }
             if (parts) {
-                if (product < 0) throw new IllegalArgumentException("--parts splits the one-thread product: add 1 to --threads");
                 split.add(addParts(cases, shape, g, product));
             }
             if (refs) {

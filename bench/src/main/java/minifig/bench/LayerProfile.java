@@ -20,6 +20,8 @@ import minifig.nn.Recycler;
 import minifig.nn.Residual;
 import minifig.nn.Sequential;
 import minifig.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Where a ResNet-18 training step spends its time, layer by layer, at 1 and at 2 threads: each distinct layer
@@ -40,8 +42,31 @@ import minifig.tensor.Tensor;
  * {@code --eval} each layer runs an eval-mode forward only (inference); eval forwards do not take from the pool, so
  * those rows still allocate their outputs.
  */
-public final class LayerProfile {
-    private LayerProfile() {}
+@Command(name = "LayerProfile", sortOptions = false,
+        description = "Where a network's training step (or eval forward) spends its time, layer by layer, at each thread count.")
+public final class LayerProfile implements Runnable {
+    /** The networks profiled. */
+    enum Net { resnet18, custom }
+
+    @Option(names = "--net", description = "network: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Net net = Net.resnet18;
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 32;
+
+    @Option(names = "--rounds", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int rounds = 5;
+
+    @Option(names = "--threads", split = ",", paramLabel = "T", description = "thread counts, e.g. 1,2 (default: 1,2)")
+    int[] threads = {1, 2};
+
+    @Option(names = "--conv-parts", description = "time only the convs, each split into forward, dW and dX")
+    boolean parts;
+
+    @Option(names = "--eval", description = "eval-mode forwards only (inference)")
+    boolean eval;
+
+    LayerProfile() {}
 
     /** One distinct layer of the network: how many there are, what it is, and the input it sees. */
     private record Row(String name, int count, Supplier<Layer> layer, int[] inShape, String part) {
@@ -49,27 +74,15 @@ public final class LayerProfile {
     }
 
     public static void main(String[] args) {
-        int batch = 32, rounds = 5;
-        boolean parts = false, eval = false;
-        String net = "resnet18";
-        int[] threads = {1, 2};
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--conv-parts" -> parts = true;
-                case "--eval" -> eval = true;
-                case "--net" -> net = args[++i];
-                case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected --net resnet18|custom, --batch N, --rounds R, --threads 1,2, --conv-parts, --eval)");
-            }
-        }
-        List<Row> rows = switch (net) {
-            case "resnet18" -> resnet18(batch);
-            case "custom" -> custom(batch);
-            default -> throw new IllegalArgumentException("unknown --net " + net + " (expected resnet18 or custom)");
-        };
+        Harness.run(new LayerProfile(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--batch", batch);
+        Harness.atLeastOne("--rounds", rounds);
+        Harness.atLeastOne("--threads", threads);
+        List<Row> rows = net == Net.resnet18 ? resnet18(batch) : custom(batch);
         if (parts) rows = convParts(rows);
         // Room for every row's outputs and gradients in the pool (ResNet-18 at batch 32: ~1.3 GB of distinct sizes), so
         // the calls after the first reuse them (giveBack) and no collection falls into a timed row.

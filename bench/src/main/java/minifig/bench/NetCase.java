@@ -2,6 +2,7 @@ package minifig.bench;
 
 import java.util.Random;
 import java.util.function.DoubleSupplier;
+import minifig.BadInputException;
 import minifig.kernels.Parallel;
 import minifig.models.Models;
 import minifig.nn.Conv2d;
@@ -59,12 +60,8 @@ public final class NetCase {
             return;
         }
         this.other = null;
-        String model = switch (name) {
-            case "resnet18_fwd", "resnet18_train" -> "resnet18";
-            case "resnet50keras_fwd" -> "resnet50-keras";
-            case "custom_fwd", "custom_train" -> "custom";
-            default -> throw new IllegalArgumentException("unknown network case '" + name + "'");
-        };
+        check(name);
+        String model = modelOf(name);
         this.train = name.endsWith("_train");
         this.size = model.equals("custom") ? 64 : 224;
         this.model = Models.create(model, CLASSES, 42);
@@ -75,6 +72,32 @@ public final class NetCase {
         // The custom net ends in LogSoftmax (NLL loss); the ResNets give logits (cross-entropy).
         this.loss = model.equals("custom") ? new NLLLoss() : new SoftmaxCrossEntropy();
         this.sgd = train ? new SGD(this.model.params(), 0.01, 0.9, 1e-4, false) : null;
+    }
+
+    /** The model a network case builds, or null if name is not one. */
+    private static String modelOf(String name) {
+        return switch (name) {
+            case "resnet18_fwd", "resnet18_train" -> "resnet18";
+            case "resnet50keras_fwd" -> "resnet50-keras";
+            case "custom_fwd", "custom_train" -> "custom";
+            default -> null;
+        };
+    }
+
+    /** Checks a case name (class comment) without building it: a one-line BadInputException if it names no case. */
+    static void check(String name) {
+        if (name.equals("peak")) return;
+        int slash = name.indexOf('/');
+        if (slash >= 0) {
+            String mode = name.substring(0, slash);
+            if (!mode.equals("fwd") && !mode.equals("fwd-gemm") && !mode.equals("train")) {
+                throw new BadInputException("case '" + name + "': unknown conv mode '" + mode + "', expected fwd, fwd-gemm or train");
+            }
+            ConvLayer.parse(name.substring(slash + 1));
+        } else if (modelOf(name) == null) {
+            throw new BadInputException("unknown case '" + name + "': expected resnet18_fwd, resnet18_train, resnet50keras_fwd, "
+                    + "custom_fwd, custom_train, peak or MODE/name_C_H_O_K_stride_pad");
+        }
     }
 
     /** One forward (eval) or one full training step; returns a value that depends on the work done. */
@@ -94,6 +117,7 @@ public final class NetCase {
      * drawn once from a fixed seed.
      */
     private static DoubleSupplier convStep(String name, int batch) {
+        check(name);
         String mode = name.substring(0, name.indexOf('/'));
         ConvLayer l = ConvLayer.parse(name.substring(name.indexOf('/') + 1));
         Conv2d conv = new Conv2d(l.C(), l.O(), l.K(), l.stride(), l.pad(), false, new Random(42));
@@ -111,8 +135,7 @@ public final class NetCase {
                 conv.forward(in, true);
                 return conv.backward(dOut).data[0];
             };
-            default -> throw new IllegalArgumentException("unknown conv mode '" + mode + "' in '" + name
-                    + "': expected fwd, fwd-gemm or train");
+            default -> throw new AssertionError(mode);     // check() allows no other mode
         };
     }
 

@@ -6,8 +6,12 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import minifig.BadInputException;
 import minifig.cli.HeapTarget;
 import minifig.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The Java side of bench/compare.py: a long-lived process (JIT stays warm) that times network steps on
@@ -22,19 +26,32 @@ import minifig.kernels.Parallel;
  *
  * Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.NetDriver}
  */
-public final class NetDriver {
-    private NetDriver() {}
+@Command(name = "NetDriver", sortOptions = false,
+        description = "bench/compare.py's Java side: serves \"CASE BATCH THREADS REPS\" requests from stdin, or measures peak RSS.")
+public final class NetDriver implements Callable<Integer> {
+    @Option(names = "--rss", arity = "4", paramLabel = "ARG", description = "CASE BATCH THREADS STEPS: run STEPS steps, print \"rss_kb VmHWM\"")
+    String[] rss;
 
-    public static void main(String[] args) throws IOException {
-        HeapTarget.start();  // as the CLI does: the same heap policy as ./minifig
-        if (args.length == 5 && args[0].equals("--rss")) {
-            Parallel.setThreads(Integer.parseInt(args[3]));
-            NetCase c = new NetCase(args[1], Integer.parseInt(args[2]));
-            int steps = Integer.parseInt(args[4]);
+    NetDriver() {}
+
+    public static void main(String[] args) {
+        Harness.run(new NetDriver(), args);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (rss != null) {
+            String name = rss[0];
+            int batch = count("BATCH", rss[1]), threads = count("THREADS", rss[2]), steps = count("STEPS", rss[3]);
+            NetCase.check(name);
+            HeapTarget.start();  // as the CLI does: the same heap policy as ./minifig
+            Parallel.setThreads(threads);
+            NetCase c = new NetCase(name, batch);
             for (int i = 0; i < steps; i++) c.step();
             System.out.println("rss_kb " + vmHwmKb());
-            return;
+            return 0;
         }
+        HeapTarget.start();
         // One case in memory at a time, as in a user's process (one model). Keeping every case compare.py asks for
         // (seven models, their gradients, momentum and kept Winograd weights) left ~1.29 GB of heap after each
         // collection instead of ~0.45 GB, ZGC ran ~3x as many collections, and a resnet18 batch-8 forward at two
@@ -44,19 +61,22 @@ public final class NetDriver {
         NetCase current = null;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         for (String line; (line = in.readLine()) != null; ) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length != 4) {
-                System.out.println("error expected: CASE BATCH THREADS REPS");
+            Request q;
+            try {       // a bad request gets one "error" line and the driver serves on
+                q = Request.parse(line);
+            } catch (BadInputException e) {
+                System.out.println("error " + e.getMessage());
+                System.out.flush();
                 continue;
             }
-            int batch = Integer.parseInt(f[1]), threads = Integer.parseInt(f[2]), reps = Integer.parseInt(f[3]);
-            Parallel.setThreads(threads);
-            String key = f[0] + "/" + batch;
+            int batch = q.batch(), reps = q.reps();
+            Parallel.setThreads(q.threads());
+            String key = q.name() + "/" + batch;
             float sink = 0;
             if (!key.equals(currentKey)) {
                 current = null;            // the old case is garbage before the new one is built
                 currentKey = null;
-                current = new NetCase(f[0], batch);
+                current = new NetCase(q.name(), batch);
                 currentKey = key;
                 sink += current.step();
             }
@@ -68,9 +88,33 @@ public final class NetDriver {
                 best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
             }
             System.out.println(String.format(Locale.ROOT, "ok %.6f %s %.6e", best, Float.isNaN(sink) ? "nan" : "-",
-                    NetCase.flops(f[0], batch, threads)));
+                    NetCase.flops(q.name(), batch, q.threads())));
             System.out.flush();
         }
+        return 0;
+    }
+
+    /** One serve request, "CASE BATCH THREADS REPS". */
+    record Request(String name, int batch, int threads, int reps) {
+        /** The request on a line, checked: a one-line BadInputException naming the bad field otherwise. */
+        static Request parse(String line) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length != 4) throw new BadInputException("expected: CASE BATCH THREADS REPS, got '" + line.trim() + "'");
+            Request q = new Request(f[0], count("BATCH", f[1]), count("THREADS", f[2]), count("REPS", f[3]));
+            NetCase.check(q.name);
+            return q;
+        }
+    }
+
+    /** A whole number >= 1 from a request's or --rss's field. */
+    private static int count(String field, String text) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new BadInputException(field + ": expected a whole number >= 1, got '" + text + "'");
     }
 
     /** Peak resident set size of this process in kB (Linux), or -1. */

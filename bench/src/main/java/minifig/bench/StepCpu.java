@@ -7,8 +7,11 @@ import java.lang.management.ThreadInfo;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import minifig.BadInputException;
 import minifig.cli.HeapTarget;
 import minifig.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Where the CPU time of one network step goes across threads: wall time, the process's CPU time, the part of it
@@ -24,23 +27,37 @@ import minifig.kernels.Parallel;
  * -XX:SoftMaxHeapSize=768m -cp bench/target/benchmarks.jar minifig.bench.StepCpu [--net resnet18_train]
  * [--batch 32] [--threads 2] [--steps 3] [--warmup 2]} (the launcher's heap flags, as compare.py uses).
  */
-public final class StepCpu {
-    private StepCpu() {}
+@Command(name = "StepCpu", sortOptions = false,
+        description = "Wall time, CPU time per thread and allocation of single network steps.")
+public final class StepCpu implements Runnable {
+    @Option(names = "--net", paramLabel = "CASE", description = "a NetCase name, e.g. resnet18_train, custom_fwd (default: ${DEFAULT-VALUE})")
+    String net = "resnet18_train";
+
+    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch = 32;
+
+    @Option(names = "--threads", description = "threads (default: ${DEFAULT-VALUE})")
+    int threads = 2;
+
+    @Option(names = "--steps", description = "timed steps (default: ${DEFAULT-VALUE})")
+    int steps = 3;
+
+    @Option(names = "--warmup", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    int warmup = 2;
+
+    StepCpu() {}
 
     public static void main(String[] args) {
-        String net = "resnet18_train";
-        int batch = 32, threads = 2, steps = 3, warmup = 2;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--net" -> net = args[++i];
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                case "--threads" -> threads = Integer.parseInt(args[++i]);
-                case "--steps" -> steps = Integer.parseInt(args[++i]);
-                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + " (expected --net NAME, --batch N, --threads T, --steps S, --warmup W)");
-            }
-        }
+        Harness.run(new StepCpu(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--batch", batch);
+        Harness.atLeastOne("--threads", threads);
+        Harness.atLeastOne("--steps", steps);
+        if (warmup < 0) throw new BadInputException("--warmup: expected a whole number >= 0, got " + warmup);
+        NetCase.check(net);
         HeapTarget.start();     // the CLI's heap policy, as NetDriver uses
         Parallel.setThreads(threads);
         NetCase c = new NetCase(net, batch);

@@ -1,9 +1,14 @@
 package minifig.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import minifig.BadInputException;
 import minifig.kernels.Elementwise;
 import minifig.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Memory bandwidth as the elementwise layers see it: z = x + y ({@link Elementwise#add}, the residual add's
@@ -13,20 +18,39 @@ import minifig.kernels.Parallel;
  * activations (a 64 x 112 x 112 map at batch 32 is 103 MB). See docs/performance.md, "Where the time goes".
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar minifig.bench.StreamBandwidth
- * [--rounds 10] [MB ...]} (default working sets: 1, 8, 64, 256 MB).
+ * [--rounds 10] [MB ...]} (default working sets: 1, 8, 64, 256 MB; {@code --help} lists the options).
  */
-public final class StreamBandwidth {
-    private StreamBandwidth() {}
+@Command(name = "StreamBandwidth", sortOptions = false,
+        description = "Memory bandwidth of z = x + y at 1 and 2 threads, by working set.")
+public final class StreamBandwidth implements Runnable {
+    @Option(names = "--rounds", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int rounds = 10;
+
+    @Parameters(paramLabel = "MB", description = "working sets in MB, all three arrays together (default: ${DEFAULT-VALUE})")
+    List<String> sizeArgs = List.of("1", "8", "64", "256");
+
+    StreamBandwidth() {}
 
     public static void main(String[] args) {
-        int rounds = 10;
-        int[] sizes = {1, 8, 64, 256};
-        int first = 0;
-        if (args.length >= 2 && args[0].equals("--rounds")) {
-            rounds = Integer.parseInt(args[1]);
-            first = 2;
+        Harness.run(new StreamBandwidth(), args);
+    }
+
+    @Override
+    public void run() {
+        Harness.atLeastOne("--rounds", rounds);
+        int[] sizes = new int[sizeArgs.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            String t = sizeArgs.get(i);
+            try {
+                sizes[i] = Integer.parseInt(t);
+            } catch (NumberFormatException e) {
+                sizes[i] = 0;
+            }
+            if (sizes[i] < 1 || (long) sizes[i] * 1024 * 1024 / 12 > Integer.MAX_VALUE - 8) {
+                throw new BadInputException("working set: expected megabytes, a whole number from 1 to 24575 (three arrays "
+                        + "of at most 2^31 floats), got '" + t + "'");
+            }
         }
-        if (args.length > first) sizes = Arrays.stream(args, first, args.length).mapToInt(Integer::parseInt).toArray();
         System.out.println("| working set | threads | best GB/s | median GB/s |");
         System.out.println("|---:|---:|---:|---:|");
         for (int mb : sizes) {

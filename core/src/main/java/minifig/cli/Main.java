@@ -41,6 +41,15 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.getSubcommands().get("train").getCommandSpec().usageMessage().footer(minifig.train.Recipe.helpFooter());
+        return withOneLineErrors(cl);
+    }
+
+    /**
+     * Installs the CLI's error reporting on a command line: a bad flag or value, or an input error from the command
+     * ({@link #userMessage}), prints one line "error: ..." and execute returns status 2; anything else (a bug) keeps its
+     * stack trace. Public for bench's harnesses, which report their bad arguments the same way.
+     */
+    public static CommandLine withOneLineErrors(CommandLine cl) {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             String msg = userMessage(ex);
             if (msg == null) throw ex;
