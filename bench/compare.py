@@ -38,6 +38,9 @@ import subprocess
 import sys
 import time
 
+import benchargs
+from benchargs import nonneg_int, positive_int
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
 JAR = os.path.join(ROOT, "bench/target/benchmarks.jar")
@@ -98,6 +101,10 @@ def torch_env(a):
     return env
 
 
+class EngineError(Exception):
+    """An engine's process died or refused a request: reported as one line, not a traceback."""
+
+
 class Engine:
     def __init__(self, name, cmd, env=None):
         self.name = name
@@ -107,11 +114,21 @@ class Engine:
                                   text=True, bufsize=1, env=env)
 
     def time(self, case, batch, threads, reps):
-        self.p.stdin.write(f"{case} {batch} {threads} {reps}\n")
-        self.p.stdin.flush()
-        line = self.p.stdout.readline()
+        try:
+            self.p.stdin.write(f"{case} {batch} {threads} {reps}\n")
+            self.p.stdin.flush()
+        except BrokenPipeError:
+            pass        # the process has exited: reported below, with its status
+        try:
+            line = self.p.stdout.readline()
+        except OSError:
+            line = ""
+        if not line:
+            status = self.p.wait()
+            raise EngineError(f"engine '{self.name}' exited (status {status}) on '{case} {batch} {threads}'; run "
+                              f"{' '.join(self.cmd)} by hand and type that line to see why")
         if not line.startswith("ok "):
-            raise RuntimeError(f"{self.name}: {case} {batch} {threads}: {line!r}")
+            raise EngineError(f"engine '{self.name}' on '{case} {batch} {threads}': {line.strip()}")
         f = line.split()
         self.flops[(case, batch, threads)] = float(f[3]) if len(f) > 3 else 0.0
         return float(f[1])
@@ -177,20 +194,21 @@ def rss(cmd_prefix, case, batch, threads, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--warmup", type=int, default=1,
+    ap = benchargs.Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=positive_int, default=3)
+    ap.add_argument("--warmup", type=nonneg_int, default=1,
                     help="unreported warm-up rounds; a training step's JIT needs ~4 steps (1 per round) to settle")
-    ap.add_argument("--solo-warmup", type=int, default=3,
+    ap.add_argument("--solo-warmup", type=nonneg_int, default=3,
                     help="unreported passes over every (case, threads) per engine, one engine at a time, before the rounds")
-    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--cases", nargs="+", help="CASE:BATCH, e.g. resnet18_fwd:8 (default: the networks, or none with --layers)")
+    ap.add_argument("--threads", type=positive_int, nargs="+", default=[1, 2])
+    ap.add_argument("--cases", type=benchargs.case_batch, nargs="+",
+                    help="CASE:BATCH, e.g. resnet18_fwd:8 (default: the networks, or none with --layers)")
     ap.add_argument("--layers", action="store_true", help="time ResNet-18's conv layers (LAYERS) and the FMA peak")
-    ap.add_argument("--layer-batches", type=int, nargs="+", default=[1, 8, 32])
-    ap.add_argument("--rss-steps", type=int, default=3)
+    ap.add_argument("--layer-batches", type=positive_int, nargs="+", default=[1, 8, 32])
+    ap.add_argument("--rss-steps", type=positive_int, default=3)
     ap.add_argument("--no-rss", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
-    ap.add_argument("--ab", help="another benchmarks.jar to time as engine 'ours-ab' (A/B of a change)")
+    ap.add_argument("--ab", type=benchargs.existing_file, help="another benchmarks.jar to time as engine 'ours-ab' (A/B of a change)")
     ap.add_argument("--rss-xmx", default="",
                     help="also measure our RSS with this hard heap cap, e.g. 1200m (default: only the launcher's flags)")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/performance.md"))
@@ -199,7 +217,18 @@ def main():
                     help="time PyTorch with glibc's default malloc, which returns freed activations to the kernel "
                          "(by default its timing process keeps them, as our JVM keeps its heap)")
     a = ap.parse_args()
+    if not os.path.isfile(JAR):
+        benchargs.fail(f"{JAR}: no such file; build it first with ./minifig bench-jar")
+    if not a.no_write and not os.path.isdir(os.path.dirname(os.path.abspath(a.out))):
+        benchargs.fail(f"--out {a.out}: no such directory")
+    try:
+        run(a)
+    except EngineError as e:
+        benchargs.fail(str(e))
 
+
+def run(a):
+    """The runs main() describes: warm-ups, rounds, RSS, then the report."""
     started = datetime.datetime.now().astimezone()
     info = machine()
     info["trip_start"] = core_round_trip()
@@ -208,9 +237,8 @@ def main():
         engines.append(Engine("ours-ab", java_cmd(a.ab)))
     if not a.no_torch:
         engines.append(Engine("torch", TORCH_CMD, torch_env(a)))
-    case_list = (a.cases if a.cases is not None else [] if a.layers else DEFAULT_CASES) + (
-        layer_cases(a.layer_batches) if a.layers else [])
-    cases = [(c.split(":")[0], int(c.split(":")[1])) for c in case_list]
+    cases = (a.cases if a.cases is not None else [] if a.layers else [benchargs.case_batch(c) for c in DEFAULT_CASES]) + (
+        [benchargs.case_batch(c) for c in layer_cases(a.layer_batches)] if a.layers else [])
     if any(is_layer(c) for c, _ in cases) and ("peak", 1) not in cases:
         cases.insert(0, ("peak", 1))   # the yardstick of the layers' % of peak, measured in the same rounds
     times = {}  # (engine, case, batch, threads) -> [sec per step]

@@ -8,24 +8,46 @@ Usage (from the repo root, after ./minifig bench-jar):
 One warm process per flag set; every round times one step on each, alternating which goes first, as
 compare.py does for engines. Prints each set's best and median step and their ratio to the first set's.
 """
+import argparse
 import os
 import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchargs  # noqa: E402
 import compare  # noqa: E402  (JAVA, JAR, Engine)
 
 
+def flag_set(text):
+    """An argparse type: NAME=FLAGS, as (name, [flags])."""
+    name, sep, flags = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME='FLAGS', e.g. zgc='-XX:+UseZGC', got '{text}'")
+    return name, flags.split()
+
+
 def main():
-    if len(sys.argv) < 8:
-        sys.exit(__doc__)
-    rounds, warm, case = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    batch, threads = int(sys.argv[4]), int(sys.argv[5])
+    ap = benchargs.Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("rounds", type=benchargs.positive_int, metavar="ROUNDS")
+    ap.add_argument("warm", type=benchargs.nonneg_int, metavar="WARMUP")
+    ap.add_argument("case", type=benchargs.check_case, metavar="CASE")
+    ap.add_argument("batch", type=benchargs.positive_int, metavar="BATCH")
+    ap.add_argument("threads", type=benchargs.positive_int, metavar="THREADS")
+    ap.add_argument("sets", type=flag_set, nargs="+", metavar="NAME='FLAGS'")
+    a = ap.parse_args()
+    if not os.path.isfile(compare.JAR):
+        benchargs.fail(f"{compare.JAR}: no such file; build it first with ./minifig bench-jar")
+    try:
+        run(a)
+    except compare.EngineError as e:
+        benchargs.fail(str(e))
+
+
+def run(a):
+    rounds, warm, case, batch, threads = a.rounds, a.warm, a.case, a.batch, a.threads
     engines = []
-    for spec in sys.argv[6:]:
-        name, flags = spec.split("=", 1)
-        cmd = [compare.JAVA, "--add-modules", "jdk.incubator.vector", *flags.split(), "-cp", compare.JAR,
-               "minifig.bench.NetDriver"]
+    for name, flags in a.sets:
+        cmd = [compare.JAVA, "--add-modules", "jdk.incubator.vector", *flags, "-cp", compare.JAR, "minifig.bench.NetDriver"]
         engines.append(compare.Engine(name, cmd))
     times = {e.name: [] for e in engines}
     for r in range(rounds + warm):

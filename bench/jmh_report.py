@@ -11,15 +11,20 @@ that is the reading least disturbed by other work.
 Usage: python3 bench/jmh_report.py gemm.json [conv.json ...] [--peak-json peak.json] [--out table.md]
 """
 import argparse
-import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchargs  # noqa: E402
 
 
 def load(paths):
     rows = []
     for p in paths:
-        with open(p) as f:
-            rows.extend(json.load(f))
+        data = benchargs.load_json(p)
+        if not isinstance(data, list) or not all(isinstance(r, dict) and "benchmark" in r for r in data):
+            benchargs.fail(f"{p}: not JMH results (expected the list that -rf json writes, each with a 'benchmark')")
+        rows.extend(data)
     return rows
 
 
@@ -67,7 +72,7 @@ def peaks(rows, best=False):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = benchargs.Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("json", nargs="+")
     ap.add_argument("--peak-json", action="append", default=[])
     ap.add_argument("--out")

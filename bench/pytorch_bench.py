@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+import benchargs
+
 # Freed memory stays in the process, as in compare.py's PyTorch timing process and as our JVM keeps its heap: with
 # glibc's defaults a large freed tensor goes back to the kernel and is faulted in again on its next use, which on hosts
 # with slow page faults made PyTorch's training steps 2.3-2.6x slower (docs/performance.md, "Page faults on this host").
@@ -85,8 +87,8 @@ def bench_conv(layer, batch, backward, min_time):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap = benchargs.Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", type=benchargs.positive_int, nargs="+", default=[1, 2])
     ap.add_argument("--quick", action="store_true", help="batch 1 only, no 2048^3 GEMM, shorter timing")
     ap.add_argument("--json", default="pytorch_bench.json")
     ap.add_argument("--md")

@@ -16,8 +16,12 @@ Modes:
   --rss CASE BATCH THREADS STEPS   runs STEPS steps and prints "rss_kb VmHWM"
 Always calls torch.set_num_threads(n) explicitly.
 """
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchargs  # noqa: E402
 
 import torch
 import torch.nn as nn
@@ -120,9 +124,29 @@ def vm_hwm_kb():
     return -1
 
 
+def request(fields, names=("CASE", "BATCH", "THREADS", "REPS")):
+    """(case, n, n, n) from CASE and three whole numbers >= 1; ValueError with a one-line message naming the bad field."""
+    if len(fields) != 4:
+        raise ValueError(f"expected: {' '.join(names)}, got '{' '.join(fields)}'")
+    name = fields[0]
+    if name not in benchargs.NETWORKS and not benchargs.LAYER_CASE.fullmatch(name):      # no "peak": ours measures it
+        raise ValueError(f"unknown case '{name}': expected one of {', '.join(benchargs.NETWORKS)} or "
+                         "MODE/name_C_H_O_K_stride_pad with MODE fwd, fwd-gemm or train")
+    out = [name]
+    for label, text in zip(names[1:], fields[1:]):
+        try:
+            out.append(benchargs.positive_int(text))
+        except Exception:
+            raise ValueError(f"{label}: expected a whole number >= 1, got '{text}'") from None
+    return tuple(out)
+
+
 def main():
-    if len(sys.argv) == 6 and sys.argv[1] == "--rss":
-        name, batch, threads, steps = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    if len(sys.argv) >= 2 and sys.argv[1] == "--rss":
+        try:
+            name, batch, threads, steps = request(sys.argv[2:], ("CASE", "BATCH", "THREADS", "STEPS"))
+        except ValueError as e:
+            benchargs.fail(f"--rss: {e}")
         torch.set_num_threads(threads)
         c = make_case(name, batch)
         for _ in range(steps):
@@ -132,11 +156,11 @@ def main():
     # One case at a time, like NetDriver (the Java side): a case built anew runs one untimed step first.
     current_key, c = None, None
     for line in sys.stdin:
-        f = line.split()
-        if len(f) != 4:
-            print("error expected: CASE BATCH THREADS REPS", flush=True)
+        try:        # a bad request gets one "error" line and the driver serves on, as NetDriver does
+            name, batch, threads, reps = request(line.split())
+        except ValueError as e:
+            print(f"error {e}", flush=True)
             continue
-        name, batch, threads, reps = f[0], int(f[1]), int(f[2]), int(f[3])
         torch.set_num_threads(threads)
         if (name, batch) != current_key:
             c, current_key = None, None     # the old model is freed before the new one is built (and stays unset if that fails)
